@@ -1,0 +1,203 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, crhq.platform contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""AES-256-GCM credential envelopes: the one implementation for modules, filters and the app.
+
+Envelope (docs/crypto-format.md):  crhq.v1.<key id>.<base64url(nonce || ciphertext || tag)>
+Associated data:                   ASCII "crhq.v1.<key id>" || 0x00 || UTF-8 context
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import base64
+import binascii
+import json
+import os
+import re
+
+from ansible_collections.crhq.platform.plugins.module_utils.keyring import (
+    KEY_BYTES,
+    KEY_ID_RE,
+    CredentialError,
+    decode_key,
+    key_id,
+    validate_keyring,
+)
+
+try:
+    from cryptography.exceptions import InvalidTag
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+except ImportError:  # pragma: no cover - reported when a function is called
+    AESGCM = None
+    InvalidTag = Exception
+
+PREFIX = "crhq"
+VERSION = "v1"
+HEADER = PREFIX + "." + VERSION + "."
+NONCE_BYTES = 12
+TAG_BYTES = 16
+_B64URL_RE = re.compile(r"^[A-Za-z0-9_-]*$")
+_CACHE_LIMIT = 64
+_aead_cache = {}     # (key id, base64 key) -> AESGCM, validated once
+_keyring_cache = {}  # keyring JSON text -> parsed keyring
+
+
+def _require_cryptography():
+    if AESGCM is None:
+        raise CredentialError("the Python package 'cryptography' is required for credential encryption")
+
+
+def _remember(cache, key, value):
+    if len(cache) >= _CACHE_LIMIT:
+        cache.clear()
+    cache[key] = value
+    return value
+
+
+def _aead(kid, key_b64):
+    aead = _aead_cache.get((kid, key_b64))
+    if aead is None:
+        raw = decode_key(key_b64, "key %s" % kid)
+        if key_id(raw) != kid:
+            raise CredentialError("key %s does not match its id: the key material is damaged" % kid)
+        aead = _remember(_aead_cache, (kid, key_b64), AESGCM(raw))
+    return aead
+
+
+def _keyring(keyring):
+    """Accept a parsed keyring, keyring JSON text, or one raw base64 key."""
+    if isinstance(keyring, dict):
+        if keyring.get("format") != "crhq-keyring" or keyring.get("version") != 1:
+            validate_keyring(keyring)  # raises with a message that names the problem
+        return keyring
+    if isinstance(keyring, bytes):
+        keyring = keyring.decode("utf-8", "replace")
+    if not isinstance(keyring, str):
+        raise CredentialError("keyring must be a keyring mapping, keyring JSON or a base64 key, got %s"
+                              % type(keyring).__name__)
+    parsed = _keyring_cache.get(keyring)
+    if parsed is not None:
+        return parsed
+    text = keyring.strip()
+    if text.startswith("{"):
+        try:
+            parsed = json.loads(text)
+        except ValueError:
+            raise CredentialError("keyring is not valid JSON")
+        validate_keyring(parsed)
+    else:
+        raw = decode_key(text, "key")
+        kid = key_id(raw)
+        parsed = {"format": "crhq-keyring", "version": 1, "primary": kid,
+                  "keys": [{"id": kid, "key": base64.b64encode(raw).decode("ascii")}]}
+    return _remember(_keyring_cache, keyring, parsed)
+
+
+def _entry(keyring, kid):
+    try:
+        for entry in keyring["keys"]:
+            if entry["id"] == kid:
+                return entry["key"]
+    except (KeyError, TypeError):
+        validate_keyring(keyring)  # raises a message that names the problem
+        raise
+    known = ", ".join(e.get("id", "?") for e in keyring["keys"])
+    raise CredentialError("key id %s is not in the keyring (it holds: %s)" % (kid, known))
+
+
+def _aad(kid, context):
+    if not isinstance(context, str) or not context:
+        raise CredentialError("context must be a non-empty string naming the credential (for example 'user:42/openai_api_key')")
+    return (HEADER + kid).encode("ascii") + b"\x00" + context.encode("utf-8")
+
+
+def seal(kid, key_b64, nonce, plaintext, aad):
+    """AES-256-GCM encryption under one keyring entry: ciphertext || 16-byte tag."""
+    return _aead(kid, key_b64).encrypt(nonce, plaintext, aad)
+
+
+def unseal(kid, key_b64, nonce, sealed, aad):
+    """AES-256-GCM decryption under one keyring entry; CredentialError when authentication fails."""
+    try:
+        return _aead(kid, key_b64).decrypt(nonce, sealed, aad)
+    except InvalidTag:
+        raise CredentialError("authentication failed for key id %s: wrong key, wrong context, "
+                              "or the envelope was modified" % kid)
+
+
+def primary_key_id(keyring):
+    keyring = _keyring(keyring)
+    try:
+        return keyring["primary"]
+    except (KeyError, TypeError):
+        validate_keyring(keyring)
+        raise
+
+
+def encrypt(value, keyring, context):
+    """Encrypt one text value under the keyring's primary key, bound to `context`."""
+    _require_cryptography()
+    if not isinstance(value, str):
+        raise CredentialError("only text can be encrypted, got %s" % type(value).__name__)
+    keyring = _keyring(keyring)
+    kid = primary_key_id(keyring)
+    aad = _aad(kid, context)
+    nonce = os.urandom(NONCE_BYTES)
+    sealed = seal(kid, _entry(keyring, kid), nonce, value.encode("utf-8"), aad)
+    return HEADER + kid + "." + base64.urlsafe_b64encode(nonce + sealed).decode("ascii").rstrip("=")
+
+
+def parse(envelope):
+    """Split an envelope into (key id, nonce, ciphertext+tag); names the problem when malformed."""
+    if not isinstance(envelope, str):
+        raise CredentialError("an envelope must be text, got %s" % type(envelope).__name__)
+    if not envelope:
+        raise CredentialError("the envelope is empty")
+    parts = envelope.split(".")
+    if parts[0] != PREFIX:
+        raise CredentialError("not a crhq credential envelope (it must start with 'crhq.')")
+    if len(parts) > 1 and parts[1] != VERSION:
+        raise CredentialError("unsupported envelope version %r (this collection reads %s)" % (parts[1][:16], VERSION))
+    if len(parts) != 4:
+        raise CredentialError("malformed envelope: expected 4 dot-separated fields, found %d" % len(parts))
+    kid, payload = parts[2], parts[3]
+    if not KEY_ID_RE.match(kid):
+        raise CredentialError("malformed envelope: the key id must be 16 lowercase hex digits")
+    if not _B64URL_RE.match(payload) or len(payload) % 4 == 1:
+        raise CredentialError("malformed envelope: the payload is not unpadded base64url")
+    try:
+        raw = base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4))
+    except (binascii.Error, ValueError):
+        raise CredentialError("malformed envelope: the payload is not unpadded base64url")
+    if base64.urlsafe_b64encode(raw).decode("ascii").rstrip("=") != payload:
+        raise CredentialError("malformed envelope: the payload is not canonical base64url")
+    if len(raw) < NONCE_BYTES + TAG_BYTES:
+        raise CredentialError("truncated envelope: the payload has %d bytes, at least %d are needed"
+                              % (len(raw), NONCE_BYTES + TAG_BYTES))
+    return kid, raw[:NONCE_BYTES], raw[NONCE_BYTES:]
+
+
+def decrypt(envelope, keyring, context):
+    """Decrypt an envelope; fails unless key, context and every byte are right."""
+    _require_cryptography()
+    kid, nonce, sealed = parse(envelope)
+    keyring = _keyring(keyring)
+    aad = _aad(kid, context)
+    plain = unseal(kid, _entry(keyring, kid), nonce, sealed, aad)
+    try:
+        return plain.decode("utf-8")
+    except UnicodeDecodeError:
+        raise CredentialError("the decrypted value is not UTF-8 text")
+
+
+def rewrap(envelope, keyring, context):
+    """Re-encrypt under the primary key; an envelope already under it is verified and returned as is."""
+    plain = decrypt(envelope, keyring, context)
+    if parse(envelope)[0] == primary_key_id(keyring):
+        return envelope
+    return encrypt(plain, keyring, context)
+
+
+__all__ = ["CredentialError", "KEY_BYTES", "decrypt", "encrypt", "parse", "primary_key_id", "rewrap", "seal", "unseal"]

@@ -1,0 +1,331 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, crhq.platform contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+module: secret
+short_description: Generate key material on the managed host, where it stays
+version_added: 0.1.0
+author: crhq.platform contributors
+description:
+  - Generates CRHQ key material in a file on the managed host with the host's own random source:
+    a master keyring of AES-256 keys, a session secret or password (O(type=token)), API and hub keys
+    with recognisable prefixes, a TOTP secret, or a set of one-time backup codes.
+  - Never overwrites existing material. A file that exists and is valid is left as it is (only its
+    owner, group and mode are enforced); a file that exists but is not valid makes the task fail
+    with a message that names the problem, and the file is not touched.
+  - O(rotate=true) adds a new key to an existing keyring and makes it the primary; older keys stay
+    so that everything encrypted under them still decrypts (see P(crhq.platform.rewrap_credential#filter)).
+  - Returns key ids and fingerprints, never key material; the diff shows only ids and counts.
+  - The file formats are specified in the collection's C(docs/crypto-format.md).
+options:
+  path:
+    description: File that holds the material. Its directory must exist.
+    type: path
+    required: true
+  type:
+    description:
+      - V(keyring) is a JSON keyring of 256-bit AES keys.
+      - V(token) is 32 random bytes (O(bytes)) as unpadded base64url, for session secrets and passwords.
+      - V(api_key) and V(hub_key) are O(prefix) followed by 43 base62 characters (256 bits).
+      - V(totp) is a base32 TOTP secret (160 bits unless O(bytes) says otherwise).
+      - V(backup_codes) is O(count) one-time codes of the form C(xxxxx-xxxxx), one per line.
+    type: str
+    required: true
+    choices: [keyring, token, api_key, hub_key, totp, backup_codes]
+  rotate:
+    description:
+      - With O(type=keyring), add a new primary key to an existing keyring. Every run with
+        V(true) adds a key, so set it for the one run that rotates.
+    type: bool
+    default: false
+  prefix:
+    description:
+      - Text put in front of a generated V(token), V(api_key) or V(hub_key), up to 32 characters of
+        C([A-Za-z0-9_]). Defaults to V(crhq_ak_) for API keys, V(crhq_hk_) for hub keys and none for tokens.
+    type: str
+  bytes:
+    description: Random bytes for V(token), V(api_key), V(hub_key) and V(totp); at least 16.
+    type: int
+  count:
+    description: Number of codes for V(backup_codes).
+    type: int
+    default: 10
+extends_documentation_fragment:
+  - ansible.builtin.files
+attributes:
+  check_mode:
+    support: full
+  diff_mode:
+    support: full
+    details: The diff lists key ids, counts and fingerprints only, never material.
+  platform:
+    platforms: posix
+notes:
+  - When O(mode) is not given the file is created with mode C(0600).
+  - Only the standard library is needed on the managed host.
+seealso:
+  - plugin: crhq.platform.encrypt_credential
+    plugin_type: filter
+  - plugin: crhq.platform.api_key_hash
+    plugin_type: filter
+"""
+
+EXAMPLES = r"""
+- name: Master keyring, readable by the app group only
+  crhq.platform.secret:
+    path: /etc/crhq/keys/master.keyring
+    type: keyring
+    owner: root
+    group: crhq
+    mode: "0640"
+
+- name: Rotate the master key (adds a new primary, keeps the old keys)
+  crhq.platform.secret:
+    path: /etc/crhq/keys/master.keyring
+    type: keyring
+    rotate: true
+
+- name: Session secret
+  crhq.platform.secret:
+    path: /etc/crhq/keys/session.secret
+    type: token
+    group: crhq
+    mode: "0640"
+
+- name: Hub key; store only its hash
+  crhq.platform.secret:
+    path: /etc/crhq/keys/hub.key
+    type: hub_key
+  register: hub_key
+
+- name: The hash the app stores, computed on the host
+  ansible.builtin.debug:
+    msg: "{{ hub_key.fingerprint }}"
+"""
+
+RETURN = r"""
+path:
+  description: The file.
+  returned: always
+  type: str
+type:
+  description: The kind of material.
+  returned: always
+  type: str
+created:
+  description: Whether the file was (or, in check mode, would be) created.
+  returned: always
+  type: bool
+rotated:
+  description: Whether a new primary key was (or would be) added.
+  returned: always
+  type: bool
+primary_key_id:
+  description: Id of the key that encrypts; null in check mode when the keyring does not exist yet.
+  returned: when O(type=keyring)
+  type: str
+  sample: 3f9a1c2b7d4e5f60
+key_ids:
+  description: Ids of all keys in the keyring, oldest first.
+  returned: when O(type=keyring)
+  type: list
+  elements: str
+keys:
+  description: Id, creation time and fingerprint of each key.
+  returned: when O(type=keyring)
+  type: list
+  elements: dict
+  sample: [{"id": "3f9a1c2b7d4e5f60", "created": "2026-11-29T14:00:00Z", "fingerprint": "sha256:9b1c..."}]
+fingerprint:
+  description:
+    - C(sha256:<hex>) of the token, API key, hub key or TOTP secret. For API and hub keys this is
+      the value P(crhq.platform.api_key_hash#filter) gives, the form the app stores.
+  returned: when O(type) is not V(keyring) or V(backup_codes), and the file exists
+  type: str
+codes:
+  description: Number of backup codes in the file.
+  returned: when O(type=backup_codes)
+  type: int
+"""
+
+import os
+import tempfile
+
+from ansible.module_utils.basic import AnsibleModule
+from ansible.module_utils.common.text.converters import to_bytes, to_native, to_text
+
+from ansible_collections.crhq.platform.plugins.module_utils.keyring import (
+    TOKEN_PREFIX_RE,
+    CredentialError,
+    dump_keyring,
+    fingerprint,
+    keyring_summary,
+    new_backup_codes,
+    new_keyring,
+    new_token,
+    parse_keyring,
+    rotate_keyring,
+)
+
+DEFAULT_PREFIX = {"api_key": "crhq_ak_", "hub_key": "crhq_hk_", "token": ""}
+DEFAULT_BYTES = {"token": 32, "api_key": 32, "hub_key": 32, "totp": 20}
+
+
+def read_existing(path):
+    try:
+        with open(path, "rb") as handle:
+            return to_text(handle.read(), errors="surrogate_or_strict")
+    except UnicodeError:
+        raise CredentialError("%s exists but is not UTF-8 text; it was left untouched" % path)
+
+
+def check_existing(kind, text, prefix, path):
+    """Validate stored material; return its non-secret summary. Raises CredentialError."""
+    where = "%s exists but " % path
+    if kind == "keyring":
+        try:
+            return keyring_summary(parse_keyring(text))
+        except CredentialError as exc:
+            raise CredentialError(where + "is not a valid keyring (%s); it was left untouched" % exc)
+    lines = text.splitlines()
+    if kind == "backup_codes":
+        codes = [line for line in lines if line.strip()]
+        if not codes:
+            raise CredentialError(where + "holds no backup codes; it was left untouched")
+        return {"codes": len(codes)}
+    if len(lines) != 1 or not lines[0].strip():
+        raise CredentialError(where + "does not hold exactly one line of %s material; it was left untouched" % kind)
+    value = lines[0].strip()
+    if prefix and not value.startswith(prefix):
+        raise CredentialError(where + "does not start with the prefix %r; it was left untouched" % prefix)
+    return {"fingerprint": fingerprint(value)}
+
+
+def describe(kind, summary):
+    """Diff text: ids and counts only."""
+    if summary is None:
+        return "absent\n"
+    if kind == "keyring":
+        return "".join("key %s%s\n" % (k["id"], " (primary)" if k["id"] == summary["primary_key_id"] else "")
+                       for k in summary["keys"])
+    if kind == "backup_codes":
+        return "%d backup codes\n" % summary["codes"]
+    return "%s %s\n" % (kind, summary["fingerprint"])
+
+
+def write_atomically(path, text):
+    """Write a new file: created 0600, flushed to disk, moved into place in one step."""
+    directory = os.path.dirname(path) or "."
+    fd, tmp = tempfile.mkstemp(prefix=".crhq-secret-", dir=directory)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(to_bytes(text))
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.rename(tmp, path)
+    except Exception:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+    dir_fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(dir_fd)
+    finally:
+        os.close(dir_fd)
+
+
+def generate(module, kind, existing_text):
+    """New file content and its summary."""
+    params = module.params
+    if kind == "keyring":
+        keyring = rotate_keyring(parse_keyring(existing_text)) if existing_text is not None else new_keyring()
+        return dump_keyring(keyring), keyring_summary(keyring)
+    if kind == "backup_codes":
+        codes = new_backup_codes(params["count"])
+        return "\n".join(codes) + "\n", {"codes": len(codes)}
+    value = new_token(kind, prefix=params["prefix"], nbytes=params["bytes"])
+    return value + "\n", {"fingerprint": fingerprint(value)}
+
+
+def run(module):
+    params = module.params
+    path, kind = params["path"], params["type"]
+    if params["rotate"] and kind != "keyring":
+        module.fail_json(msg="rotate=true only applies to type=keyring")
+    if params["prefix"] is None:
+        params["prefix"] = DEFAULT_PREFIX.get(kind, "")
+    elif kind not in DEFAULT_PREFIX:
+        module.fail_json(msg="prefix only applies to types token, api_key and hub_key")
+    if not TOKEN_PREFIX_RE.match(params["prefix"]):
+        module.fail_json(msg="prefix must be at most 32 characters of [A-Za-z0-9_]")
+    if params["bytes"] is None:
+        params["bytes"] = DEFAULT_BYTES.get(kind, 32)
+    if params["bytes"] < 16:
+        module.fail_json(msg="bytes must be at least 16 (128 bits), got %d" % params["bytes"])
+    if params["count"] < 1:
+        module.fail_json(msg="count must be at least 1")
+    if os.path.isdir(path):
+        module.fail_json(msg="%s is a directory" % path)
+    if not os.path.isdir(os.path.dirname(path) or "."):
+        module.fail_json(msg="the directory of %s does not exist; create it first" % path)
+
+    exists = os.path.exists(path)
+    existing_text = read_existing(path) if exists else None
+    before = check_existing(kind, existing_text, params["prefix"], path) if exists else None
+    created = not exists
+    rotated = bool(params["rotate"]) and exists
+    after = before
+    if created or rotated:
+        after = None
+        if not module.check_mode:
+            content, after = generate(module, kind, existing_text)
+            write_atomically(path, content)
+
+    result = {"changed": created or rotated, "path": path, "type": kind, "created": created, "rotated": rotated}
+    if result["changed"] and module._diff:
+        planned = "new %s (check mode)\n" % ("primary key" if rotated else kind)
+        result["diff"] = {"before_header": path, "after_header": path, "before": describe(kind, before),
+                          "after": planned if after is None else describe(kind, after)}
+    if os.path.exists(path):
+        file_args = module.load_file_common_arguments(params, path=path)
+        if file_args.get("mode") is None and created:
+            file_args["mode"] = "0600"
+        result["changed"] = module.set_fs_attributes_if_different(file_args, result["changed"])
+    # in check mode, report what is there now; a keyring that does not exist yet has no ids
+    summary = after if after is not None else before
+    if summary is None and kind == "keyring":
+        summary = {"primary_key_id": None, "key_ids": [], "keys": []}
+    result.update(summary or {})
+    module.exit_json(**result)
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            path=dict(type="path", required=True),
+            type=dict(type="str", required=True,
+                      choices=["keyring", "token", "api_key", "hub_key", "totp", "backup_codes"]),
+            rotate=dict(type="bool", default=False),
+            prefix=dict(type="str"),
+            bytes=dict(type="int"),
+            count=dict(type="int", default=10),
+        ),
+        add_file_common_args=True,
+        supports_check_mode=True,
+    )
+    try:
+        run(module)
+    except CredentialError as exc:
+        module.fail_json(msg=to_native(exc))
+    except (IOError, OSError) as exc:
+        module.fail_json(msg="cannot write %s: %s" % (module.params["path"], to_native(exc.strerror or exc)))
+
+
+if __name__ == "__main__":
+    main()
