@@ -33,7 +33,7 @@ seealso:
     plugin_type: filter
 notes:
   - Requires the Python package C(cryptography) on the controller.
-  - Use C(no_log: true) on tasks that use the result.
+  - Use C(no_log=true) on tasks that use the result.
 """
 
 EXAMPLES = r"""

@@ -14,7 +14,7 @@ description:
     random 96-bit nonce.
   - The result is a self-describing text envelope C(crhq.v1.<key id>.<payload>) specified in the
     collection's C(docs/crypto-format.md).
-  - The O(context) is authenticated (not stored): the envelope only decrypts with the same context,
+  - The O(context) is authenticated (not stored). The envelope only decrypts with the same context,
     so a value cannot be moved into another row or field.
   - Each call gives a different envelope. Store the result once; do not re-encrypt on every run.
   - The keyring is normally generated and kept on the managed host by M(crhq.platform.secret);
@@ -44,7 +44,7 @@ seealso:
   - module: crhq.platform.secret
 notes:
   - Requires the Python package C(cryptography) on the controller.
-  - Use C(no_log: true) on tasks that handle the plaintext or the keyring.
+  - Use C(no_log=true) on tasks that handle the plaintext or the keyring.
 """
 
 EXAMPLES = r"""

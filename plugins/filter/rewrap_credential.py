@@ -14,7 +14,7 @@ description:
     moves an envelope to the new primary key, same context, fresh nonce.
   - An envelope already under the primary key is authenticated and returned unchanged, so
     re-running a rotation changes nothing that is already done.
-  - The envelope must decrypt first: a wrong key, context or a modified byte fails and nothing is
+  - The envelope must decrypt first. A wrong key, context or a modified byte fails and nothing is
     re-encrypted.
 options:
   _input:

@@ -13,7 +13,7 @@ short_description: Generate key material on the managed host, where it stays
 version_added: 0.1.0
 author: crhq.platform contributors
 description:
-  - Generates CRHQ key material in a file on the managed host with the host's own random source:
+  - Generates CRHQ key material in a file on the managed host with the host's own random source. The material is
     a master keyring of AES-256 keys, a session secret or password (O(type=token)), API and hub keys
     with recognisable prefixes, a TOTP secret, or a set of one-time backup codes.
   - Never overwrites existing material. A file that exists and is valid is left as it is (only its

@@ -1,0 +1,67 @@
+# -*- coding: utf-8 -*-
+"""What a converged CRHQ host must look like after playbooks/site.yml (instance role so far)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+KEYS = "/etc/crhq/keys"
+KEY_FILES = ["%s/master.keyring" % KEYS, "%s/session.secret" % KEYS, "%s/hub.key" % KEYS]
+
+
+def test_app_user_has_no_login(host):
+    user = host.user("crhq")
+    assert user.exists and user.group == "crhq"
+    assert user.shell == "/usr/sbin/nologin"
+    assert host.check_output("getent shadow crhq").split(":")[1] in ("!", "!*", "*")
+
+
+@pytest.mark.parametrize("path, owner, mode", [
+    ("/etc/crhq", "root", 0o750),
+    (KEYS, "root", 0o750),
+    ("/var/lib/crhq", "crhq", 0o750),
+    ("/var/log/crhq", "crhq", 0o750),
+])
+def test_directories(host, path, owner, mode):
+    d = host.file(path)
+    assert d.is_directory and d.user == owner and d.group == "crhq" and d.mode == mode
+
+
+@pytest.mark.parametrize("path", KEY_FILES)
+def test_key_files_are_root_owned_and_group_readable_only(host, path):
+    f = host.file(path)
+    assert f.is_file and f.user == "root" and f.group == "crhq" and f.mode == 0o640
+
+
+def test_keyring_is_valid(host):
+    ring = json.loads(host.file("%s/master.keyring" % KEYS).content_string)
+    assert ring["format"] == "crhq-keyring" and ring["version"] == 1
+    assert ring["primary"] in [k["id"] for k in ring["keys"]]
+
+
+def test_token_formats(host):
+    assert host.file("%s/hub.key" % KEYS).content_string.startswith("crhq_hk_")
+    assert len(host.file("%s/session.secret" % KEYS).content_string.strip()) == 43
+
+
+@pytest.mark.parametrize("path", KEY_FILES)
+def test_other_users_cannot_read_keys(host, path):
+    result = host.run("setpriv --reuid=nobody --regid=nogroup --clear-groups cat %s", path)
+    assert result.rc != 0 and "Permission denied" in result.stderr
+    # the app user, a member of the group, can
+    assert host.run("setpriv --reuid=crhq --regid=crhq --init-groups cat %s", path).rc == 0
+
+
+def test_check_mode_on_converged_host_changes_nothing(host, converged_check_run):
+    recap, _ = converged_check_run
+    name = host.backend.get_hostname()
+    assert recap[name]["changed"] == 0 and recap[name]["failed"] == 0, recap
+
+
+def test_no_secret_in_verbose_output(host, converged_check_run):
+    _, output = converged_check_run
+    from crhq_testbed import secret_values
+    for value in secret_values(host, KEY_FILES):
+        assert value not in output
