@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Check offline that the installed collections satisfy requirements.yml (no Galaxy access)."""
 
 import json

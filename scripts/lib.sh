@@ -16,6 +16,7 @@ link_collection() {
   ln -sfn "$ROOT" "$COLLECTIONS_DIR/ansible_collections/crhq/platform"
 }
 
+# shellcheck disable=SC2034  # used by the scripts that source this file
 # systemd-in-docker options from docs/testing.md; molecule.yml says the same in its own keys.
 SYSTEMD_RUN_OPTS=(--cap-add SYS_ADMIN --cap-add NET_ADMIN --security-opt seccomp=unconfined
   --security-opt apparmor=unconfined --cgroupns=host -v /sys/fs/cgroup:/sys/fs/cgroup:rw

@@ -8,7 +8,7 @@ DOCUMENTATION = r"""
 name: api_key_hash
 short_description: Storage hash of an API or hub key
 version_added: 0.1.0
-author: crhq.platform contributors
+author: CRHQ platform team (@crhq)
 description:
   - Returns C(sha256:<hex>) of the key. API and hub keys from M(crhq.platform.secret) carry 256 bits
     of randomness, so a fast hash is safe and lets the app find a key by its hash; store this,

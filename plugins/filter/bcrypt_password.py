@@ -8,7 +8,7 @@ DOCUMENTATION = r"""
 name: bcrypt_password
 short_description: bcrypt a password (or a backup code) for storage
 version_added: 0.1.0
-author: crhq.platform contributors
+author: CRHQ platform team (@crhq)
 description:
   - Returns a C($2b$) bcrypt hash, as the CRHQ app stores user passwords and TOTP backup codes.
   - Without O(salt) each call gives a new hash; give a fixed O(salt) where a task must be idempotent.

@@ -8,7 +8,7 @@ DOCUMENTATION = r"""
 name: decrypt_credential
 short_description: Decrypt a credential envelope made by encrypt_credential
 version_added: 0.1.0
-author: crhq.platform contributors
+author: CRHQ platform team (@crhq)
 description:
   - Decrypts a C(crhq.v1) envelope with the key named by its key id, which may be any key of the
     keyring (older keys stay usable after a rotation).

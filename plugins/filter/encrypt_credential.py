@@ -8,7 +8,7 @@ DOCUMENTATION = r"""
 name: encrypt_credential
 short_description: Encrypt one credential value with AES-256-GCM, bound to its context
 version_added: 0.1.0
-author: crhq.platform contributors
+author: CRHQ platform team (@crhq)
 description:
   - Encrypts one text value under the primary key of a CRHQ keyring with AES-256-GCM and a fresh
     random 96-bit nonce.

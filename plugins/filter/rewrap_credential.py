@@ -8,7 +8,7 @@ DOCUMENTATION = r"""
 name: rewrap_credential
 short_description: Re-encrypt a credential envelope under the keyring's primary key
 version_added: 0.1.0
-author: crhq.platform contributors
+author: CRHQ platform team (@crhq)
 description:
   - After a key rotation (M(crhq.platform.secret) with O(crhq.platform.secret#module:rotate=true)),
     moves an envelope to the new primary key, same context, fresh nonce.

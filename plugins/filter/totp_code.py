@@ -8,7 +8,7 @@ DOCUMENTATION = r"""
 name: totp_code
 short_description: RFC 6238 TOTP code for a secret at a given time
 version_added: 0.1.0
-author: crhq.platform contributors
+author: CRHQ platform team (@crhq)
 description:
   - Computes the time-based one-time password for a base32 secret, as an authenticator app would.
   - Used by tests and smoke checks to log in to an instance with 2FA enabled.

@@ -8,7 +8,7 @@ DOCUMENTATION = r"""
 name: totp_uri
 short_description: otpauth:// provisioning URI for a TOTP secret
 version_added: 0.1.0
-author: crhq.platform contributors
+author: CRHQ platform team (@crhq)
 description:
   - Builds the C(otpauth://totp/) URI (Key Uri Format) that authenticator apps read from a QR code.
   - TOTP secrets are generated on the host by M(crhq.platform.secret) with O(crhq.platform.secret#module:type=totp).

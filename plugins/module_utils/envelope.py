@@ -39,6 +39,12 @@ HEADER = PREFIX + "." + VERSION + "."
 NONCE_BYTES = 12
 TAG_BYTES = 16
 _B64URL_RE = re.compile(r"^[A-Za-z0-9_-]*$")
+_B64URL_CHARS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+# the last character of unpadded base64url text leaves 4 (len % 4 == 2) or 2 (len % 4 == 3)
+# bits unused; canonical text has them zero
+_CANONICAL_LAST = {2: frozenset(_B64URL_CHARS[0::16]), 3: frozenset(_B64URL_CHARS[0::4])}
+_TO_URL = bytes.maketrans(b"+/", b"-_")
+_FROM_URL = bytes.maketrans(b"-_", b"+/")
 _CACHE_LIMIT = 64
 _aead_cache = {}     # (key id, base64 key) -> AESGCM, validated once
 _keyring_cache = {}  # keyring JSON text -> parsed keyring
@@ -69,7 +75,8 @@ def _aead(kid, key_b64):
 def _keyring(keyring):
     """Accept a parsed keyring, keyring JSON text, or one raw base64 key."""
     if isinstance(keyring, dict):
-        if keyring.get("format") != "crhq-keyring" or keyring.get("version") != 1:
+        if (keyring.get("format") != "crhq-keyring" or keyring.get("version") != 1
+                or not isinstance(keyring.get("primary"), str)):
             validate_keyring(keyring)  # raises with a message that names the problem
         return keyring
     if isinstance(keyring, bytes):
@@ -110,7 +117,19 @@ def _entry(keyring, kid):
 def _aad(kid, context):
     if not isinstance(context, str) or not context:
         raise CredentialError("context must be a non-empty string naming the credential (for example 'user:42/openai_api_key')")
-    return (HEADER + kid).encode("ascii") + b"\x00" + context.encode("utf-8")
+    return (HEADER + kid + "\x00" + context).encode("utf-8")
+
+
+def b64url_encode(data):
+    return binascii.b2a_base64(data, newline=False).translate(_TO_URL).rstrip(b"=").decode("ascii")
+
+
+def b64url_decode(text):
+    """Strict, canonical, unpadded base64url (RFC 4648 section 5) to bytes."""
+    rem = len(text) % 4
+    if rem == 1 or not _B64URL_RE.match(text) or (rem and text[-1] not in _CANONICAL_LAST[rem]):
+        raise CredentialError("malformed envelope: the payload is not canonical unpadded base64url")
+    return binascii.a2b_base64(text.encode("ascii").translate(_FROM_URL) + b"=" * (-rem % 4))
 
 
 def seal(kid, key_b64, nonce, plaintext, aad):
@@ -142,11 +161,11 @@ def encrypt(value, keyring, context):
     if not isinstance(value, str):
         raise CredentialError("only text can be encrypted, got %s" % type(value).__name__)
     keyring = _keyring(keyring)
-    kid = primary_key_id(keyring)
+    kid = keyring["primary"]
     aad = _aad(kid, context)
     nonce = os.urandom(NONCE_BYTES)
     sealed = seal(kid, _entry(keyring, kid), nonce, value.encode("utf-8"), aad)
-    return HEADER + kid + "." + base64.urlsafe_b64encode(nonce + sealed).decode("ascii").rstrip("=")
+    return HEADER + kid + "." + b64url_encode(nonce + sealed)
 
 
 def parse(envelope):
@@ -165,14 +184,7 @@ def parse(envelope):
     kid, payload = parts[2], parts[3]
     if not KEY_ID_RE.match(kid):
         raise CredentialError("malformed envelope: the key id must be 16 lowercase hex digits")
-    if not _B64URL_RE.match(payload) or len(payload) % 4 == 1:
-        raise CredentialError("malformed envelope: the payload is not unpadded base64url")
-    try:
-        raw = base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4))
-    except (binascii.Error, ValueError):
-        raise CredentialError("malformed envelope: the payload is not unpadded base64url")
-    if base64.urlsafe_b64encode(raw).decode("ascii").rstrip("=") != payload:
-        raise CredentialError("malformed envelope: the payload is not canonical base64url")
+    raw = b64url_decode(payload)
     if len(raw) < NONCE_BYTES + TAG_BYTES:
         raise CredentialError("truncated envelope: the payload has %d bytes, at least %d are needed"
                               % (len(raw), NONCE_BYTES + TAG_BYTES))
@@ -195,7 +207,7 @@ def decrypt(envelope, keyring, context):
 def rewrap(envelope, keyring, context):
     """Re-encrypt under the primary key; an envelope already under it is verified and returned as is."""
     plain = decrypt(envelope, keyring, context)
-    if parse(envelope)[0] == primary_key_id(keyring):
+    if envelope.split(".")[2] == primary_key_id(keyring):
         return envelope
     return encrypt(plain, keyring, context)
 

@@ -139,8 +139,10 @@ def keyring_summary(keyring):
     return {
         "primary_key_id": keyring["primary"],
         "key_ids": [e["id"] for e in keyring["keys"]],
-        "keys": [{"id": e["id"], "created": e.get("created"), "fingerprint": fingerprint(keys[e["id"]])}
-                 for e in keyring["keys"]],
+        "key_details": [
+            {"id": e["id"], "created": e.get("created"), "fingerprint": fingerprint(keys[e["id"]])}
+            for e in keyring["keys"]
+        ],
     }
 
 

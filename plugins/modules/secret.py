@@ -11,7 +11,7 @@ DOCUMENTATION = r"""
 module: secret
 short_description: Generate key material on the managed host, where it stays
 version_added: 0.1.0
-author: crhq.platform contributors
+author: CRHQ platform team (@crhq)
 description:
   - Generates CRHQ key material in a file on the managed host with the host's own random source. The material is
     a master keyring of AES-256 keys, a session secret or password (O(type=token)), API and hub keys
@@ -57,6 +57,7 @@ options:
     type: int
     default: 10
 extends_documentation_fragment:
+  - ansible.builtin.action_common_attributes
   - ansible.builtin.files
 attributes:
   check_mode:
@@ -136,7 +137,7 @@ key_ids:
   returned: when O(type=keyring)
   type: list
   elements: str
-keys:
+key_details:
   description: Id, creation time and fingerprint of each key.
   returned: when O(type=keyring)
   type: list
@@ -213,7 +214,7 @@ def describe(kind, summary):
         return "absent\n"
     if kind == "keyring":
         return "".join("key %s%s\n" % (k["id"], " (primary)" if k["id"] == summary["primary_key_id"] else "")
-                       for k in summary["keys"])
+                       for k in summary["key_details"])
     if kind == "backup_codes":
         return "%d backup codes\n" % summary["codes"]
     return "%s %s\n" % (kind, summary["fingerprint"])
@@ -300,7 +301,7 @@ def run(module):
     # in check mode, report what is there now; a keyring that does not exist yet has no ids
     summary = after if after is not None else before
     if summary is None and kind == "keyring":
-        summary = {"primary_key_id": None, "key_ids": [], "keys": []}
+        summary = {"primary_key_id": None, "key_ids": [], "key_details": []}
     result.update(summary or {})
     module.exit_json(**result)
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from crhq_testbed import secret_values
 
 KEYS = "/etc/crhq/keys"
 KEY_FILES = ["%s/master.keyring" % KEYS, "%s/session.secret" % KEYS, "%s/hub.key" % KEYS]
@@ -55,13 +56,12 @@ def test_other_users_cannot_read_keys(host, path):
 
 
 def test_check_mode_on_converged_host_changes_nothing(host, converged_check_run):
-    recap, _ = converged_check_run
+    recap = converged_check_run[0]
     name = host.backend.get_hostname()
     assert recap[name]["changed"] == 0 and recap[name]["failed"] == 0, recap
 
 
 def test_no_secret_in_verbose_output(host, converged_check_run):
-    _, output = converged_check_run
-    from crhq_testbed import secret_values
+    output = converged_check_run[1]
     for value in secret_values(host, KEY_FILES):
         assert value not in output

@@ -7,13 +7,10 @@ import os
 import re
 import subprocess
 
-import pytest
-
 RECAP = re.compile(r"^(\S+)\s*:\s*ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)", re.M)
 
 
-@pytest.fixture(scope="session")
-def converged_check_run():
+def check_run():
     """Run the scenario's converge playbook again with --check --diff -vvv; return (recap, output)."""
     inventory = os.environ["MOLECULE_INVENTORY_FILE"]
     playbook = os.path.join(os.environ["MOLECULE_SCENARIO_DIRECTORY"], "converge.yml")

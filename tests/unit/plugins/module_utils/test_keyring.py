@@ -36,7 +36,7 @@ def test_new_keyring_is_valid_and_round_trips_through_its_file_format():
 
 
 def test_keys_are_distinct():
-    assert len({new_keyring()["primary"] for _ in range(100)}) == 100
+    assert len({new_keyring()["primary"] for _i in range(100)}) == 100
 
 
 def test_rotation_appends_a_primary_and_keeps_the_rest():
@@ -101,7 +101,7 @@ def test_base62_known_values():
 ])
 def test_token_formats(kind, prefix, pattern):
     nbytes = 20 if kind == "totp" else 32
-    values = {new_token(kind, prefix=prefix, nbytes=nbytes) for _ in range(200)}
+    values = {new_token(kind, prefix=prefix, nbytes=nbytes) for _i in range(200)}
     assert len(values) == 200
     assert all(re.match(pattern, v) for v in values)
 
