@@ -65,3 +65,21 @@ def test_no_secret_in_verbose_output(host, converged_check_run):
     output = converged_check_run[1]
     for value in secret_values(host, KEY_FILES):
         assert value not in output
+
+
+def test_nginx_serves_a_self_signed_certificate_valid_beyond_the_renewal_window(host):
+    name = host.ansible.get_variables().get("instance_hostname", host.backend.get_hostname())
+    assert host.service("nginx").is_running and host.service("nginx").is_enabled
+    cert = "/etc/nginx/tls/%s/fullchain.pem" % name
+    assert host.run("openssl x509 -checkend %s -noout -in %s", str(30 * 86400), cert).rc == 0
+    assert host.file("/etc/nginx/tls/%s/privkey.pem" % name).mode == 0o600
+    assert not host.package("certbot").is_installed
+
+
+def test_nginx_answers_with_headers_even_without_the_app(host):
+    name = host.ansible.get_variables().get("instance_hostname", host.backend.get_hostname())
+    out = host.check_output("curl -sk -o /dev/null -D - --resolve %s:443:127.0.0.1 https://%s/", name, name)
+    assert out.startswith("HTTP/2 502")
+    for header in ("strict-transport-security", "x-frame-options: DENY", "x-content-type-options: nosniff",
+                   "content-security-policy", "referrer-policy", "permissions-policy"):
+        assert header in out.lower() or header in out
