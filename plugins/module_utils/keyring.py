@@ -16,6 +16,7 @@ import base64
 import binascii
 import datetime
 import hashlib
+import hmac
 import json
 import os
 import re
@@ -187,3 +188,30 @@ def new_backup_codes(count=10, length=10):
         if code not in codes:
             codes.append(code)
     return codes
+
+
+SCRAM_ITERATIONS = 4096
+
+
+def scram_sha256_verifier(password, salt=None, iterations=SCRAM_ITERATIONS):
+    """PostgreSQL's stored form of a password for SCRAM-SHA-256 (RFC 5802, RFC 7677).
+
+    ``SCRAM-SHA-256$<iterations>:<base64 salt>$<base64 StoredKey>:<base64 ServerKey>``. Without a
+    salt, one is derived from the password itself, so the same password always gives the same
+    verifier (idempotent role updates) while different passwords never share a salt. Only for
+    high-entropy generated passwords, which need no SASLprep.
+    """
+    if not isinstance(password, str) or not password:
+        raise CredentialError("a SCRAM password must be a non-empty string")
+    secret = password.encode("utf-8")
+    if salt is None:
+        salt = hmac.new(secret, b"crhq scram salt v1", hashlib.sha256).digest()[:16]
+    salted = hashlib.pbkdf2_hmac("sha256", secret, salt, iterations)
+    client_key = hmac.new(salted, b"Client Key", hashlib.sha256).digest()
+    stored_key = hashlib.sha256(client_key).digest()
+    server_key = hmac.new(salted, b"Server Key", hashlib.sha256).digest()
+
+    def b64(data):
+        return base64.b64encode(data).decode("ascii")
+
+    return "SCRAM-SHA-256$%d:%s$%s:%s" % (iterations, b64(salt), b64(stored_key), b64(server_key))

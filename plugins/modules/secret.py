@@ -56,6 +56,14 @@ options:
     description: Number of codes for V(backup_codes).
     type: int
     default: 10
+  scram_sha256:
+    description:
+      - With O(type=token), also return RV(scram_sha256), the PostgreSQL SCRAM-SHA-256 verifier of the
+        token, computed on the host. Give it to M(community.postgresql.postgresql_user) as the
+        password: the database role gets the token as its password while the token never leaves
+        the host. The salt is derived from the token, so the verifier is the same on every run.
+    type: bool
+    default: false
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
   - ansible.builtin.files
@@ -149,6 +157,12 @@ fingerprint:
       the value P(crhq.platform.api_key_hash#filter) gives, the form the app stores.
   returned: when O(type) is not V(keyring) or V(backup_codes), and the file exists
   type: str
+scram_sha256:
+  description:
+    - C(SCRAM-SHA-256$4096:<salt>$<StoredKey>:<ServerKey>), PostgreSQL's stored form of the token as
+      a password. Not the token, but treat it as sensitive (C(no_log)).
+  returned: when O(scram_sha256=true) and the file exists
+  type: str
 codes:
   description: Number of backup codes in the file.
   returned: when O(type=backup_codes)
@@ -172,6 +186,7 @@ from ansible_collections.crhq.platform.plugins.module_utils.keyring import (
     new_token,
     parse_keyring,
     rotate_keyring,
+    scram_sha256_verifier,
 )
 
 DEFAULT_PREFIX = {"api_key": "crhq_ak_", "hub_key": "crhq_hk_", "token": ""}
@@ -271,6 +286,8 @@ def run(module):
         module.fail_json(msg="bytes must be at least 16 (128 bits), got %d" % params["bytes"])
     if params["count"] < 1:
         module.fail_json(msg="count must be at least 1")
+    if params["scram_sha256"] and kind != "token":
+        module.fail_json(msg="scram_sha256=true only applies to type=token")
     if os.path.isdir(path):
         module.fail_json(msg="%s is a directory" % path)
     if not os.path.isdir(os.path.dirname(path) or "."):
@@ -303,6 +320,8 @@ def run(module):
     if summary is None and kind == "keyring":
         summary = {"primary_key_id": None, "key_ids": [], "key_details": []}
     result.update(summary or {})
+    if params["scram_sha256"] and os.path.exists(path):
+        result["scram_sha256"] = scram_sha256_verifier(read_existing(path).strip())
     module.exit_json(**result)
 
 
@@ -316,6 +335,7 @@ def main():
             prefix=dict(type="str"),
             bytes=dict(type="int"),
             count=dict(type="int", default=10),
+            scram_sha256=dict(type="bool", default=False),
         ),
         add_file_common_args=True,
         supports_check_mode=True,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 
 import pytest
 from conftest import DIRECTORY
@@ -46,8 +47,10 @@ def test_certificate_comes_from_the_acme_server(host, grader, site):
     issuer = host.check_output("openssl x509 -noout -issuer -in /etc/letsencrypt/live/%s/cert.pem", site)
     assert "Pebble" in issuer
     for name in ("fullchain.pem", "privkey.pem"):
-        link = host.file("/etc/nginx/tls/%s/%s" % (site, name))
-        assert link.is_symlink and link.linked_to == "/etc/letsencrypt/archive/%s/%s" % (site, name.replace(".pem", "1.pem"))
+        path = "/etc/nginx/tls/%s/%s" % (site, name)
+        assert host.file(path).is_symlink
+        assert host.check_output("readlink %s", path) == "/etc/letsencrypt/live/%s/%s" % (site, name)
+        assert re.match(r"^/etc/letsencrypt/archive/%s/%s\d+\.pem$" % (re.escape(site), name[:-4]), host.file(path).linked_to)
     verify = grader.run("echo | openssl s_client -connect %s:443 -servername %s -CAfile /tmp/pebble-root.pem "
                         "-verify_return_error 2>&1", site, site)
     assert verify.rc == 0 and "Verify return code: 0 (ok)" in verify.stdout
@@ -104,7 +107,7 @@ def test_unknown_host_names_are_refused(grader, site):
     plain = grader.run("curl -s -o /dev/null -w '%%{http_code}' -H 'Host: evil.test' http://%s/", address)
     assert plain.stdout in ("000", "")  # 444: connection closed without a response
     tls = grader.run("echo | openssl s_client -connect %s:443 -servername evil.test 2>&1", address)
-    assert "alert unrecognized name" in tls.stdout or "handshake failure" in tls.stdout
+    assert tls.rc != 0 and "unrecognized name" in tls.stdout
 
 
 def test_only_the_edge_is_reachable(host, grader, site):
@@ -126,7 +129,7 @@ def test_testssl_grade(grader, site):
     assert by_id["TLS1_2"]["finding"].startswith("offered") and by_id["TLS1_3"]["finding"].startswith("offered")
     bad = [f for f in findings if f["severity"] in ("HIGH", "CRITICAL") and f["id"] not in PEBBLE_FINDINGS]
     assert not bad, bad
-    assert by_id["HSTS"]["severity"] == "OK"
+    assert by_id["HSTS_time"]["severity"] == "OK" and by_id["HSTS_subdomains"]["severity"] == "OK"
 
 
 def test_check_mode_on_converged_host_changes_nothing(host, converged_check_run):
@@ -139,5 +142,11 @@ def test_forced_renewal_runs_the_deploy_hook_and_nginx_serves_the_new_certificat
     before = served_serial(grader, site)
     result = host.run("certbot renew --force-renewal --no-random-sleep-on-renew --server %s", DIRECTORY)
     assert result.rc == 0, result.stderr
+    assert "Hook 'deploy-hook' ran with error output" not in result.stderr
+    # a reload is a signal: nginx's workers pick the new certificate up a moment later
+    for _attempt in range(20):
+        if served_serial(grader, site) != before:
+            break
+        time.sleep(0.5)
     assert served_serial(grader, site) != before
     assert "reloaded nginx for renewed certificate(s): %s" % site in host.check_output("journalctl -t crhq-certbot --no-pager")

@@ -131,3 +131,37 @@ def test_backup_code_characters_are_uniform():
     # chi-square with 30 degrees of freedom; 70 is far beyond the 99.99th percentile (about 64)
     chi2 = sum((n - expected) ** 2 / expected for n in counts.values())
     assert chi2 < 70, counts
+
+
+# RFC 7677 section 3: the SCRAM-SHA-256 exchange for user "user" with password "pencil".
+RFC7677 = {
+    "client_first_bare": "n=user,r=rOprNGfwEbeRWgbNEkqO",
+    "server_first": "r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0,s=W22ZaJ0SNY7soEsUEjb6gQ==,i=4096",
+    "client_final_without_proof": "c=biws,r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0",
+    "proof": "dHzbZapWIk4jUhN+Ute9ytag9zjfMHgsqmmiz7AndVQ=",
+    "server_signature": "6rriTRBi23WpRR/wtup+mMhUZUn/dB5nLTJRsjl95G4=",
+}
+
+
+def test_scram_verifier_against_the_rfc7677_exchange():
+    import hmac
+    from ansible_collections.crhq.platform.plugins.module_utils.keyring import scram_sha256_verifier
+    verifier = scram_sha256_verifier("pencil", salt=base64.b64decode("W22ZaJ0SNY7soEsUEjb6gQ=="))
+    match = re.match(r"^SCRAM-SHA-256\$4096:W22ZaJ0SNY7soEsUEjb6gQ==\$([^:]+):(.+)$", verifier)
+    assert match, verifier
+    stored_key, server_key = (base64.b64decode(part) for part in match.groups())
+    auth = ",".join([RFC7677["client_first_bare"], RFC7677["server_first"], RFC7677["client_final_without_proof"]]).encode()
+    # the server's signature in the RFC is made with ServerKey
+    assert hmac.new(server_key, auth, hashlib.sha256).digest() == base64.b64decode(RFC7677["server_signature"])
+    # the client's proof in the RFC verifies against StoredKey, as PostgreSQL checks it
+    signature = hmac.new(stored_key, auth, hashlib.sha256).digest()
+    client_key = bytes(a ^ b for a, b in zip(base64.b64decode(RFC7677["proof"]), signature))
+    assert hashlib.sha256(client_key).digest() == stored_key
+
+
+def test_scram_verifier_salt_is_derived_and_stable():
+    from ansible_collections.crhq.platform.plugins.module_utils.keyring import scram_sha256_verifier
+    assert scram_sha256_verifier("a-token") == scram_sha256_verifier("a-token")
+    assert scram_sha256_verifier("a-token").split("$")[1] != scram_sha256_verifier("b-token").split("$")[1]
+    with pytest.raises(CredentialError, match="non-empty"):
+        scram_sha256_verifier("")

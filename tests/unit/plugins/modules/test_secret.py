@@ -138,3 +138,14 @@ def test_bad_arguments(tmp_path, capsys, args, message):
 def test_missing_directory_is_named(tmp_path, capsys):
     result = run(capsys, path=str(tmp_path / "nope" / "key"), type="keyring")
     assert result["failed"] and "does not exist; create it first" in result["msg"]
+
+
+def test_scram_verifier_is_returned_and_stable_but_not_the_token(tmp_path, capsys):
+    path = str(tmp_path / "db.password")
+    first = run(capsys, path=path, type="token", scram_sha256=True)
+    second = run(capsys, path=path, type="token", scram_sha256=True)
+    assert first["scram_sha256"].startswith("SCRAM-SHA-256$4096:")
+    assert first["scram_sha256"] == second["scram_sha256"] and not second["changed"]
+    assert_no_material(first, path)
+    bad = run(capsys, path=str(tmp_path / "k"), type="keyring", scram_sha256=True)
+    assert bad["failed"] and "scram_sha256=true only applies to type=token" in bad["msg"]

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Bad variables must stop each role before it changes anything, with a message that says what is
+# wrong. Only bad values are used, so nothing on this host is touched.
+set -eu
+out=$(mktemp)
+trap 'rm -f "$out"' EXIT
+check() {
+  local role=$1 vars=$2 expect=$3
+  if ansible-playbook -i localhost, -c local -e "ansible_python_interpreter={{ ansible_playbook_python }}" \
+      -e "crhq_role=crhq.platform.$role" -e "$vars" play.yml >"$out" 2>&1; then
+    echo "$role accepted: $vars"; cat "$out"; exit 1
+  fi
+  grep -qF -- "$expect" "$out" || { echo "$role: no message '$expect' for $vars"; cat "$out"; exit 1; }
+  grep -Eq "localhost +: ok=[0-9]+ +changed=0 .*failed=1" "$out" || { echo "$role changed something for $vars"; cat "$out"; exit 1; }
+  echo "$role refused before any change: $vars"
+}
+check instance '{"instance_keys_enabled": "perhaps"}' "instance_keys_enabled"
+check instance '{"instance_keys": [{"name": "x", "type": "password", "file": "x"}]}' \
+  "value of type must be one of: keyring, token, api_key, hub_key, totp, backup_codes"
+check instance '{"instance_keys": [{"name": "x", "type": "token"}]}' "missing required arguments: file"
+check instance '{"instance_name": "Bad Name"}' \
+  'instance_name must be lowercase letters, digits and dashes, starting with a letter (got "Bad Name")'
+check instance '{"instance_user": "root"}' "instance_user and instance_group must be valid, non-root account names"
+check instance '{"instance_keys": [{"name": "x", "type": "token", "file": "../../etc/passwd"}]}' "files plain names without '/'"
+
+check nginx '{"nginx_hostname": "crhq.test", "nginx_upstream": "0.0.0.0:8000"}' \
+  'nginx_upstream must be on loopback or a unix socket, never a public address (got "0.0.0.0:8000")'
+check nginx '{"nginx_hostname": "crhq.test", "nginx_hsts_max_age": 86400}' "nginx_hsts_max_age must be at least 31536000 (got 86400)"
+check nginx '{"nginx_hostname": "crhq.test", "nginx_tls_profile": "old"}' "value of nginx_tls_profile must be one of: intermediate, modern"
+check nginx '{"nginx_hostname": "Not A Name"}' 'nginx_hostname must be a lowercase DNS name (got "Not A Name")'
+
+check certbot '{"certbot_hostname": "crhq.test"}' "certbot_email must be a real address for the ACME account"
+check certbot '{"certbot_hostname": "crhq.test", "certbot_email": "admin@example.com"}' 'not on an example domain (got "admin@example.com")'
+check certbot '{"certbot_hostname": "crhq.test", "certbot_mode": "manual"}' "value of certbot_mode must be one of: acme, self_signed"
+check certbot '{"certbot_hostname": "crhq.test", "certbot_email": "ops@crhq.dev", "certbot_acme_directory": "http://acme.test/dir"}' \
+  'certbot_acme_directory an https:// URL (got "http://acme.test/dir")'
