@@ -60,7 +60,7 @@ options:
     description:
       - With O(type=token), also return RV(scram_sha256), the PostgreSQL SCRAM-SHA-256 verifier of the
         token, computed on the host. Give it to M(community.postgresql.postgresql_user) as the
-        password: the database role gets the token as its password while the token never leaves
+        password. The database role gets the token as its password while the token never leaves
         the host. The salt is derived from the token, so the verifier is the same on every run.
     type: bool
     default: false
