@@ -34,3 +34,16 @@ check certbot '{"certbot_hostname": "crhq.test", "certbot_email": "admin@example
 check certbot '{"certbot_hostname": "crhq.test", "certbot_mode": "manual"}' "value of certbot_mode must be one of: acme, self_signed"
 check certbot '{"certbot_hostname": "crhq.test", "certbot_email": "ops@crhq.dev", "certbot_acme_directory": "http://acme.test/dir"}' \
   'certbot_acme_directory an https:// URL (got "http://acme.test/dir")'
+
+check hardening '{"hardening_ssh_host_key_algorithms": ["ecdsa-sha2-nistp256"]}' "host keys must not be NIST ECDSA"
+check hardening '{"hardening_ssh_allow_groups": []}' "must not be empty (nobody could log in)"
+check hardening '{"hardening_ssh_permit_root_login": "yes"}' "value of hardening_ssh_permit_root_login must be one of: prohibit-password, no, forced-commands-only"
+
+check firewall '{"firewall_allowed_tcp_ports": [80, 70000]}' "Ports must be 1 to 65535"
+check firewall '{"firewall_allowed_tcp_ports": [22, 443]}' "the SSH port is opened by firewall_ssh_port"
+
+check agent '{"agent_user": "crhq"}' "agent_user and agent_group must be account names other than root, sudo, adm and the app's"
+check agent '{"agent_workdir": "/tmp/agent"}' 'agent_workdir must be inside agent_home (got "/tmp/agent")'
+
+check backup '{"backup_keep_daily": 0}' "backup_keep_daily must be at least 1"
+check postgresql '{"postgresql_owner": "postgres"}' "the owner not 'postgres'"
