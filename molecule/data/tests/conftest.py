@@ -5,21 +5,14 @@ import os
 import subprocess
 import sys
 
-import pytest
 import testinfra
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "resources", "tests"))
 
-import crhq_testbed  # noqa: E402  pylint: disable=wrong-import-position
+from crhq_testbed import fixture_converged_check_run  # noqa: E402,F401  pylint: disable=wrong-import-position,unused-import
 
 FIRST, SECOND = "crhq-data-debian12", "crhq-data-debian13"
 PLAYBOOKS = os.path.join(os.path.dirname(__file__), "..", "..", "..", "playbooks")
-
-
-@pytest.fixture(scope="session", name="converged_check_run")
-def fixture_converged_check_run():
-    """(recap, output) of a --check --diff -vvv re-run of the converge playbook."""
-    return crhq_testbed.check_run()
 
 
 def get(name):

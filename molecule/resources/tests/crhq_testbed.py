@@ -7,6 +7,8 @@ import os
 import re
 import subprocess
 
+import pytest
+
 RECAP = re.compile(r"^(\S+)\s*:\s*ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)", re.M)
 
 
@@ -23,6 +25,12 @@ def check_run():
     assert proc.returncode == 0, output[-5000:]
     assert recap, "no PLAY RECAP in the check-mode run:\n" + output[-3000:]
     return recap, output
+
+
+@pytest.fixture(scope="session", name="converged_check_run")
+def fixture_converged_check_run():
+    """(recap, output) of a --check --diff -vvv re-run of the scenario's converge playbook; a conftest imports it."""
+    return check_run()
 
 
 def secret_values(host, paths):

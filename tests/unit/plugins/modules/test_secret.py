@@ -9,19 +9,15 @@ import re
 import stat
 
 import pytest
-from ansible.module_utils.testing import patch_module_args
 
 from ansible_collections.crhq.platform.plugins.module_utils.keyring import parse_keyring
 from ansible_collections.crhq.platform.plugins.modules import secret
 
+from . import run_module
+
 
 def run(capsys, **args):
-    args.setdefault("_ansible_remote_tmp", "/tmp")
-    args.setdefault("_ansible_keep_remote_files", False)
-    with patch_module_args(args):
-        with pytest.raises(SystemExit):
-            secret.main()
-    return json.loads(capsys.readouterr().out)
+    return run_module(secret.main, capsys, **args)
 
 
 def material(path):

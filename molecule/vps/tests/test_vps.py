@@ -1,0 +1,96 @@
+# -*- coding: utf-8 -*-
+"""Host security on a real Debian 12 VM (QEMU), after converge, idempotence and a reboot."""
+
+from __future__ import annotations
+
+import time
+import urllib.error
+import urllib.request
+
+import pytest
+from conftest import CLOSED_PORT, HTTP_PORT, ssh
+
+testinfra_hosts = ["ansible://crhq"]
+
+
+def test_the_vm_really_rebooted_after_converge(host):
+    before = host.file("/var/tmp/crhq-boot-id-before-reboot").content_string.strip()
+    now = host.file("/proc/sys/kernel/random/boot_id").content_string.strip()
+    assert before and now and before != now
+    assert host.system_info.type == "linux" and "container" not in host.check_output("systemd-detect-virt || true")
+
+
+def test_admin_key_login_still_works_over_real_ssh(vm_key):
+    proc = ssh(vm_key, "debian", command="sudo -n true && echo ok")
+    assert proc.returncode == 0 and proc.stdout.strip() == "ok", proc.stderr
+
+
+def test_password_and_keyboard_interactive_login_are_refused(vm_key):
+    proc = ssh(vm_key, "debian", "-o", "PubkeyAuthentication=no", "-o", "PreferredAuthentications=password,keyboard-interactive")
+    assert proc.returncode == 255
+    assert "Permission denied (publickey)" in proc.stderr, proc.stderr
+
+
+def test_root_cannot_log_in_with_the_admin_key(vm_key):
+    # root has no authorized key; and only key logins exist
+    assert ssh(vm_key, "root").returncode == 255
+
+
+def test_effective_sshd_settings_after_reboot(host):
+    effective = host.check_output("sshd -T -C user=debian,host=localhost,addr=127.0.0.1")
+    for line in ("passwordauthentication no", "kbdinteractiveauthentication no", "permitrootlogin without-password",
+                 "maxauthtries 3", "allowtcpforwarding no", "x11forwarding no"):
+        assert line in effective.splitlines(), line
+    assert not [line for line in effective.splitlines() if line.startswith("hostkey") and "ecdsa" in line]
+    assert "ecdsa" not in host.check_output("sshd -T | grep -E '^(hostkeyalgorithms|kexalgorithms) '")
+
+
+@pytest.mark.parametrize("key,value", [
+    ("kernel.kptr_restrict", 2), ("kernel.dmesg_restrict", 1), ("kernel.yama.ptrace_scope", 2),
+    ("net.ipv4.conf.all.rp_filter", 1), ("net.ipv4.conf.all.accept_redirects", 0),
+    ("net.ipv4.conf.all.accept_source_route", 0), ("net.ipv6.conf.all.accept_redirects", 0),
+    ("fs.protected_symlinks", 1), ("fs.protected_fifos", 2), ("fs.suid_dumpable", 0),
+])
+def test_kernel_settings_in_force_after_reboot(host, key, value):
+    assert host.sysctl(key) == value
+
+
+def test_auditd_runs_with_the_crhq_rules_after_reboot(host):
+    assert host.service("auditd").is_running and host.service("auditd").is_enabled
+    rules = host.check_output("auditctl -l")
+    assert "-k crhq" in rules or "key=crhq" in rules, rules
+    assert "/etc/shadow" in rules and "/etc/ssh/sshd_config" in rules, rules
+
+
+def test_ufw_on_the_real_kernel_after_reboot(host):
+    status = host.check_output("ufw status verbose")
+    assert "Status: active" in status and "Default: deny (incoming), allow (outgoing), deny (routed)" in status
+    ruleset = host.check_output("nft list ruleset 2>/dev/null || iptables-save")
+    assert "ufw-user-input" in ruleset
+
+
+def get(port):
+    try:
+        with urllib.request.urlopen("http://127.0.0.1:%d/" % port, timeout=8) as response:
+            return response.status
+    except (urllib.error.URLError, OSError, ConnectionError):
+        return None
+
+
+def test_firewall_lets_http_in_and_keeps_other_ports_closed(host):
+    """Listeners on 0.0.0.0 inside the guest: port 80 is reachable through the NAT, port 9999 is not."""
+    host.check_output("systemd-run --unit crhq-probe-80 python3 -m http.server 80 --bind 0.0.0.0 --directory /var/empty")
+    host.check_output("systemd-run --unit crhq-probe-9999 python3 -m http.server 9999 --bind 0.0.0.0 --directory /var/empty")
+    try:
+        time.sleep(2)
+        assert host.socket("tcp://0.0.0.0:9999").is_listening
+        assert get(HTTP_PORT) == 200
+        assert get(CLOSED_PORT) is None
+    finally:
+        host.run("systemctl stop crhq-probe-80 crhq-probe-9999")
+
+
+def test_agent_sandbox_on_a_real_kernel(host):
+    exposure = host.check_output("systemd-analyze security crhq-agent@probe.service | tail -1")
+    score = float(exposure.split("exposure level for crhq-agent@probe.service:")[1].split()[0])
+    assert score <= 2.0, exposure
