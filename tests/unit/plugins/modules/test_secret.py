@@ -13,7 +13,7 @@ import pytest
 from ansible_collections.crhq.platform.plugins.module_utils.keyring import parse_keyring
 from ansible_collections.crhq.platform.plugins.modules import secret
 
-from . import run_module
+from .module_runner import run_module
 
 
 def run(capsys, **args):

@@ -7,11 +7,10 @@ import grp
 import os
 import pwd
 
-import pytest
 
 from ansible_collections.crhq.platform.plugins.modules import ssh_facts
 
-from . import run_module
+from .module_runner import run_module
 
 # two real moduli lines (sizes 2047 and 4095) and a comment, in /etc/ssh/moduli's format
 MODULI = (
