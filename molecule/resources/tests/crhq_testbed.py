@@ -12,11 +12,11 @@ import pytest
 RECAP = re.compile(r"^(\S+)\s*:\s*ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)", re.M)
 
 
-def check_run():
-    """Run the scenario's converge playbook again with --check --diff -vvv; return (recap, output)."""
+def check_run(playbook="converge.yml", *extra):
+    """Run a playbook of the scenario (its converge playbook unless told) with --check --diff -vvv; return (recap, output)."""
     inventory = os.environ["MOLECULE_INVENTORY_FILE"]
-    playbook = os.path.join(os.environ["MOLECULE_SCENARIO_DIRECTORY"], "converge.yml")
-    proc = subprocess.run(["ansible-playbook", "-i", inventory, playbook, "--check", "--diff", "-vvv"],
+    playbook = os.path.join(os.environ["MOLECULE_SCENARIO_DIRECTORY"], playbook)
+    proc = subprocess.run(["ansible-playbook", "-i", inventory, playbook, "--check", "--diff", "-vvv", *extra],
                           capture_output=True, text=True, check=False, timeout=1800)
     output = proc.stdout + proc.stderr
     recap = {m.group(1): {"ok": int(m.group(2)), "changed": int(m.group(3)),

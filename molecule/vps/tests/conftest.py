@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import time
 
 import pytest
 
@@ -16,8 +17,25 @@ def fixture_vm_key():
     return subprocess.run([VM_SCRIPT, "key"], capture_output=True, text=True, check=True).stdout.strip()
 
 
+# what ssh prints when the connection itself failed, before sshd could accept or refuse a login
+NOT_REACHED = ("kex_exchange_identification", "Connection reset", "Connection closed by", "Connection refused", "timed out")
+
+
 def ssh(key, user, *options, command="true"):
-    """A fresh SSH login from this machine (not Ansible's connection); returns the completed process."""
+    """A fresh SSH login from this machine (not Ansible's connection); returns the completed process.
+
+    Every connection reaches the guest from the one NAT address, so the firewall's SSH rate limit (ufw `limit`,
+    6 new connections in 30 s) may turn one away; such an attempt is repeated after the limit's window, so that
+    a test sees sshd's own answer."""
+    for _attempt in range(4):
+        proc = _ssh(key, user, *options, command=command)
+        if proc.returncode != 255 or not any(text in proc.stderr for text in NOT_REACHED):
+            return proc
+        time.sleep(31)
+    return proc
+
+
+def _ssh(key, user, *options, command):
     return subprocess.run(["ssh", "-p", str(SSH_PORT), "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null",
                            "-o", "ConnectTimeout=10", "-o", "BatchMode=yes", "-i", key, *options, "%s@127.0.0.1" % user, command],
                           capture_output=True, text=True, check=False, timeout=60)

@@ -33,7 +33,8 @@ def test_password_and_keyboard_interactive_login_are_refused(vm_key):
 
 def test_root_cannot_log_in_with_the_admin_key(vm_key):
     # root has no authorized key; and only key logins exist
-    assert ssh(vm_key, "root").returncode == 255
+    proc = ssh(vm_key, "root")
+    assert proc.returncode == 255 and "Permission denied (publickey)" in proc.stderr, proc.stderr
 
 
 def test_effective_sshd_settings_after_reboot(host):

@@ -1,0 +1,122 @@
+# -*- coding: utf-8 -*-
+"""paths_in_place against real files read by the real ansible.builtin.find module."""
+
+from __future__ import annotations
+
+import grp
+import hashlib
+import os
+import pwd
+
+import pytest
+from ansible.errors import AnsibleFilterError
+from ansible.modules import find as find_module
+
+from ansible_collections.crhq.platform.plugins.filter import paths_in_place as plugin
+from ansible_collections.crhq.platform.tests.unit.plugins.modules.module_runner import run_module
+
+FILTER = plugin.FilterModule().filters()["paths_in_place"]
+ME = pwd.getpwuid(os.getuid()).pw_name
+MY_GROUP = grp.getgrgid(os.getgid()).gr_name
+TEXT = "# Managed by crhq.platform\nKey=value\n"
+
+
+@pytest.fixture(name="find")
+def fixture_find(capsys):
+    def find(directory):
+        """The `files` list of ansible.builtin.find over the directory, checksums on, as the roles run it."""
+        result = run_module(find_module.main, capsys, paths=[str(directory)], file_type="any", hidden=True, get_checksum=True)
+        assert not result.get("failed"), result
+        return result["files"]
+    return find
+
+
+@pytest.fixture(name="tree")
+def fixture_tree(tmp_path):
+    conf = tmp_path / "crhq.conf"
+    conf.write_text(TEXT)
+    conf.chmod(0o640)
+    sub = tmp_path / "conf.d"
+    sub.mkdir()
+    sub.chmod(0o750)
+    return tmp_path
+
+
+def wanted(tree, **changes):
+    entries = [{"path": str(tree / "crhq.conf"), "owner": ME, "group": MY_GROUP, "mode": "0640"},
+               {"path": str(tree / "conf.d"), "state": "directory", "owner": ME, "group": MY_GROUP, "mode": "0750"},
+               {"path": str(tree / "missing.conf"), "owner": ME, "group": MY_GROUP}]
+    for entry in entries:
+        entry.update(changes.get(os.path.basename(entry["path"]), {}))
+    return entries
+
+
+def contents(tree, text=TEXT):
+    return {str(tree / "crhq.conf"): text, str(tree / "missing.conf"): "x\n"}
+
+
+def test_file_and_directory_in_place_missing_path_not(find, tree):
+    assert FILTER(find(tree), wanted(tree), contents(tree)) == [str(tree / "crhq.conf"), str(tree / "conf.d")]
+
+
+def test_the_checksum_is_the_one_find_reports():
+    # the published SHA-1 test vector "abc", which the comparison relies on
+    assert hashlib.sha1(b"abc").hexdigest() == "a9993e364706816aba3e25717850c26c9cd0d89d"
+
+
+@pytest.mark.parametrize("change", [
+    {"crhq.conf": {"mode": "0644"}},
+    {"crhq.conf": {"owner": "crhq-nobody-here"}},
+    {"crhq.conf": {"group": "crhq-nobody-here"}},
+    {"crhq.conf": {"state": "directory"}},
+])
+def test_a_file_with_other_mode_owner_group_or_type_is_not_in_place(find, tree, change):
+    assert str(tree / "crhq.conf") not in FILTER(find(tree), wanted(tree, **change), contents(tree))
+
+
+def test_drifted_content_is_not_in_place(find, tree):
+    (tree / "crhq.conf").write_text(TEXT + "# local edit\n")
+    assert str(tree / "crhq.conf") not in FILTER(find(tree), wanted(tree), contents(tree))
+    # and the same text as the template, byte for byte, is
+    assert str(tree / "crhq.conf") in FILTER(find(tree), wanted(tree), contents(tree, TEXT + "# local edit\n"))
+
+
+def test_non_ascii_content_is_compared_as_utf8(find, tree):
+    (tree / "crhq.conf").write_text("Banner: Zugriff nur für Befugte\n", encoding="utf-8")
+    assert str(tree / "crhq.conf") in FILTER(find(tree), wanted(tree), contents(tree, "Banner: Zugriff nur für Befugte\n"))
+
+
+def test_a_directory_where_a_file_belongs_is_not_in_place(find, tree):
+    (tree / "crhq.conf").unlink()
+    (tree / "crhq.conf").mkdir(mode=0o640)
+    (tree / "crhq.conf").chmod(0o640)
+    assert str(tree / "crhq.conf") not in FILTER(find(tree), wanted(tree), contents(tree))
+
+
+def test_modes_are_compared_as_octal_strings(find, tree):
+    (tree / "conf.d").chmod(0o2750)
+    assert str(tree / "conf.d") not in FILTER(find(tree), wanted(tree), contents(tree))
+    assert str(tree / "conf.d") in FILTER(find(tree), wanted(tree, **{"conf.d": {"mode": "2750"}}), contents(tree))
+
+
+@pytest.mark.parametrize("found, want, text, message", [
+    ("not a list", [], {}, "expects a list of found files and a list of wanted paths, got str and list"),
+    ([{"mode": "0644"}], [], {}, "a found entry has no path"),
+    ([], [{"mode": "0644"}], {}, "a wanted entry has no path"),
+    ([], [{"path": "/x", "state": "link"}], {}, "/x: state must be file or directory, got 'link'"),
+    ([], [{"path": "/x", "mode": 420}], {"/x": ""}, "/x: mode must be an octal string such as '0644', got 420"),
+    ([], [{"path": "/x", "mode": "u=rw"}], {"/x": ""}, "/x: mode must be an octal string"),
+    ([], [{"path": "/x"}], {}, "/x: no content given to compare the file with"),
+    ([], [], ["not", "a", "dict"], "contents must map paths to text, got list"),
+    ([{"path": "/x", "isreg": True, "pw_name": "root", "gr_name": "root", "mode": "0644"}], [{"path": "/x"}], {"/x": ""},
+     "/x: the find result has no checksum (run ansible.builtin.find with get_checksum: true)"),
+])
+def test_bad_input_names_the_problem(found, want, text, message):
+    with pytest.raises(AnsibleFilterError) as error:
+        FILTER(found, want, text)
+    assert str(error.value).startswith("paths_in_place: ") and message in str(error.value)
+
+
+def test_documentation_blocks():
+    for block in ("DOCUMENTATION", "EXAMPLES", "RETURN"):
+        assert getattr(plugin, block).strip()
