@@ -39,3 +39,10 @@ def _ssh(key, user, *options, command):
     return subprocess.run(["ssh", "-p", str(SSH_PORT), "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null",
                            "-o", "ConnectTimeout=10", "-o", "BatchMode=yes", "-i", key, *options, "%s@127.0.0.1" % user, command],
                           capture_output=True, text=True, check=False, timeout=60)
+
+
+def converge(*extra):
+    """Run the scenario's converge playbook again, as an operator would; returns the completed process."""
+    return subprocess.run(["ansible-playbook", "-i", os.environ["MOLECULE_INVENTORY_FILE"],
+                           os.path.join(os.environ["MOLECULE_SCENARIO_DIRECTORY"], "converge.yml"), *extra],
+                          capture_output=True, text=True, check=False, timeout=1800)

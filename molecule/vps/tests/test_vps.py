@@ -8,7 +8,7 @@ import urllib.error
 import urllib.request
 
 import pytest
-from conftest import CLOSED_PORT, HTTP_PORT, ssh
+from conftest import CLOSED_PORT, HTTP_PORT, converge, ssh
 
 testinfra_hosts = ["ansible://crhq"]
 
@@ -63,30 +63,56 @@ def test_auditd_runs_with_the_crhq_rules_after_reboot(host):
     assert "/etc/shadow" in rules and "/etc/ssh/sshd_config" in rules, rules
 
 
+def test_a_later_sysctl_file_that_undoes_a_setting_fails_the_next_run(host):
+    """The role checks the running kernel after loading its file: a value set by a file read later is reported."""
+    host.check_output("echo 'fs.protected_fifos = 1' > /etc/sysctl.d/zzzz-local.conf && sysctl -q -p /etc/sysctl.d/zzzz-local.conf")
+    try:
+        proc = converge("--tags", "hardening_sysctl")
+        assert proc.returncode != 0
+        assert "fs.protected_fifos = 1 (wanted 2)" in proc.stdout, proc.stdout[-3000:]
+    finally:
+        host.check_output("rm -f /etc/sysctl.d/zzzz-local.conf && sysctl -q --system")
+    assert host.sysctl("fs.protected_fifos") == 2
+
+
 def test_ufw_on_the_real_kernel_after_reboot(host):
     status = host.check_output("ufw status verbose")
-    assert "Status: active" in status and "Default: deny (incoming), allow (outgoing), deny (routed)" in status
+    assert "Status: active" in status and "Default: deny (incoming), allow (outgoing)" in status, status
+    # ufw shows "disabled (routed)" while the kernel forwards nothing at all; its own routed policy stays DROP
+    assert "deny (routed)" in status or ("disabled (routed)" in status and host.sysctl("net.ipv4.ip_forward") == 0), status
+    assert 'DEFAULT_FORWARD_POLICY="DROP"' in host.file("/etc/default/ufw").content_string
     ruleset = host.check_output("nft list ruleset 2>/dev/null || iptables-save")
     assert "ufw-user-input" in ruleset
 
 
-def get(port):
+def get(port, timeout=20):
     try:
-        with urllib.request.urlopen("http://127.0.0.1:%d/" % port, timeout=8) as response:
+        with urllib.request.urlopen("http://127.0.0.1:%d/" % port, timeout=timeout) as response:
             return response.status
+    except urllib.error.HTTPError as answer:  # the server answered: the port is reachable
+        return answer.code
     except (urllib.error.URLError, OSError, ConnectionError):
         return None
 
 
+def serve(host, port):
+    """A throwaway HTTP listener on 0.0.0.0:port inside the guest, answering there (checked from inside)."""
+    host.check_output("systemd-run --unit crhq-probe-%s python3 -m http.server %s --bind 0.0.0.0 --directory /srv", port, port)
+    inside = "python3 -c 'import urllib.request; urllib.request.urlopen(\"http://127.0.0.1:%d/\", timeout=20)'" % port
+    deadline = time.time() + 90  # python starts slowly under software emulation
+    while host.run(inside).rc != 0:
+        assert time.time() < deadline, host.run("systemctl status crhq-probe-%s; ss -tlnp", port).stdout
+        time.sleep(3)
+
+
 def test_firewall_lets_http_in_and_keeps_other_ports_closed(host):
-    """Listeners on 0.0.0.0 inside the guest: port 80 is reachable through the NAT, port 9999 is not."""
-    host.check_output("systemd-run --unit crhq-probe-80 python3 -m http.server 80 --bind 0.0.0.0 --directory /var/empty")
-    host.check_output("systemd-run --unit crhq-probe-9999 python3 -m http.server 9999 --bind 0.0.0.0 --directory /var/empty")
+    """Listeners on 0.0.0.0 inside the guest, both answering there: port 80 is reachable through the NAT, 9999 is not."""
     try:
-        time.sleep(2)
-        assert host.socket("tcp://0.0.0.0:9999").is_listening
-        assert get(HTTP_PORT) == 200
-        assert get(CLOSED_PORT) is None
+        serve(host, 80)
+        serve(host, 9999)
+        why = host.run("ufw status verbose; journalctl -k --no-pager | grep 'UFW ' | tail -5").stdout
+        assert get(HTTP_PORT) == 200, why
+        assert get(CLOSED_PORT, timeout=8) is None
     finally:
         host.run("systemctl stop crhq-probe-80 crhq-probe-9999")
 
