@@ -97,11 +97,11 @@ def get(port, timeout=20):
 
 def serve(host, port):
     """A throwaway HTTP listener on 0.0.0.0:port inside the guest, answering there (checked from inside)."""
-    host.check_output("systemd-run --unit crhq-probe-%s python3 -m http.server %s --bind 0.0.0.0 --directory /srv", port, port)
+    host.check_output("systemd-run --unit crhq-probe-%s python3 -m http.server %s --bind 0.0.0.0 --directory /srv", str(port), str(port))
     inside = "python3 -c 'import urllib.request; urllib.request.urlopen(\"http://127.0.0.1:%d/\", timeout=20)'" % port
     deadline = time.time() + 90  # python starts slowly under software emulation
     while host.run(inside).rc != 0:
-        assert time.time() < deadline, host.run("systemctl status crhq-probe-%s; ss -tlnp", port).stdout
+        assert time.time() < deadline, host.run("systemctl status crhq-probe-%s; ss -tlnp", str(port)).stdout
         time.sleep(3)
 
 
