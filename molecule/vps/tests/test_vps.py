@@ -68,8 +68,9 @@ def test_a_later_sysctl_file_that_undoes_a_setting_fails_the_next_run(host):
     host.check_output("echo 'fs.protected_fifos = 1' > /etc/sysctl.d/zzzz-local.conf && sysctl -q -p /etc/sysctl.d/zzzz-local.conf")
     try:
         proc = converge("--tags", "hardening_sysctl")
+        output = proc.stdout + proc.stderr  # ansible-core 2.19 prints a task's failure on stderr
         assert proc.returncode != 0
-        assert "fs.protected_fifos = 1 (wanted 2)" in proc.stdout, proc.stdout[-3000:]
+        assert "fs.protected_fifos = 1 (wanted 2)" in output, output[-3000:]
     finally:
         host.check_output("rm -f /etc/sysctl.d/zzzz-local.conf && sysctl -q --system")
     assert host.sysctl("fs.protected_fifos") == 2
