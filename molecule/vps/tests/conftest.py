@@ -1,4 +1,5 @@
 # -*- coding: utf-8 -*-
+"""Fixtures of the vps scenario; the playbook runner is the crhq_testbed plugin (molecule/resources/pytest)."""
 from __future__ import annotations
 
 import os
@@ -41,8 +42,13 @@ def _ssh(key, user, *options, command):
                           capture_output=True, text=True, check=False, timeout=60)
 
 
-def converge(*extra):
-    """Run the scenario's converge playbook again, as an operator would; returns the completed process."""
-    return subprocess.run(["ansible-playbook", "-i", os.environ["MOLECULE_INVENTORY_FILE"],
-                           os.path.join(os.environ["MOLECULE_SCENARIO_DIRECTORY"], "converge.yml"), *extra],
-                          capture_output=True, text=True, check=False, timeout=1800)
+@pytest.fixture(scope="session", name="vm_ssh")
+def fixture_vm_ssh(vm_key):
+    """ssh(user, *options, command="true"): a fresh login with the admin key from this machine."""
+    return lambda user, *options, command="true": ssh(vm_key, user, *options, command=command)
+
+
+@pytest.fixture(scope="session", name="vm_ports")
+def fixture_vm_ports():
+    """(loopback port forwarded to the guest's 80, loopback port forwarded to the guest's closed 9999)."""
+    return HTTP_PORT, CLOSED_PORT

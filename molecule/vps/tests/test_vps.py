@@ -8,7 +8,7 @@ import urllib.error
 import urllib.request
 
 import pytest
-from conftest import CLOSED_PORT, HTTP_PORT, converge, ssh
+from crhq_testbed import run_playbook
 
 testinfra_hosts = ["ansible://crhq"]
 
@@ -20,26 +20,28 @@ def test_the_vm_really_rebooted_after_converge(host):
     assert host.system_info.type == "linux" and "container" not in host.check_output("systemd-detect-virt || true")
 
 
-def test_admin_key_login_still_works_over_real_ssh(vm_key):
-    proc = ssh(vm_key, "debian", command="sudo -n true && echo ok")
+def test_admin_key_login_still_works_over_real_ssh(vm_ssh):
+    proc = vm_ssh("debian", command="sudo -n true && echo ok")
     assert proc.returncode == 0 and proc.stdout.strip() == "ok", proc.stderr
 
 
-def test_password_and_keyboard_interactive_login_are_refused(vm_key):
-    proc = ssh(vm_key, "debian", "-o", "PubkeyAuthentication=no", "-o", "PreferredAuthentications=password,keyboard-interactive")
+def test_password_and_keyboard_interactive_login_are_refused(vm_ssh):
+    proc = vm_ssh("debian", "-o", "PubkeyAuthentication=no", "-o", "PreferredAuthentications=password,keyboard-interactive")
     assert proc.returncode == 255
     assert "Permission denied (publickey)" in proc.stderr, proc.stderr
 
 
-def test_root_cannot_log_in_with_the_admin_key(vm_key):
-    # root has no authorized key; and only key logins exist
-    proc = ssh(vm_key, "root")
+def test_root_cannot_log_in_with_the_admin_key(host, vm_key, vm_ssh):
+    """prepare.yml authorized the admin key for root too: sshd itself must refuse it (PermitRootLogin no)."""
+    public = open(vm_key + ".pub", encoding="utf-8").read().split()[1]
+    assert public in host.file("/root/.ssh/authorized_keys").content_string
+    proc = vm_ssh("root")
     assert proc.returncode == 255 and "Permission denied (publickey)" in proc.stderr, proc.stderr
 
 
 def test_effective_sshd_settings_after_reboot(host):
     effective = host.check_output("sshd -T -C user=debian,host=localhost,addr=127.0.0.1")
-    for line in ("passwordauthentication no", "kbdinteractiveauthentication no", "permitrootlogin without-password",
+    for line in ("passwordauthentication no", "kbdinteractiveauthentication no", "permitrootlogin no",
                  "maxauthtries 3", "allowtcpforwarding no", "x11forwarding no"):
         assert line in effective.splitlines(), line
     assert not [line for line in effective.splitlines() if line.startswith("hostkey") and "ecdsa" in line]
@@ -67,9 +69,9 @@ def test_a_later_sysctl_file_that_undoes_a_setting_fails_the_next_run(host):
     """The role checks the running kernel after loading its file: a value set by a file read later is reported."""
     host.check_output("echo 'fs.protected_fifos = 1' > /etc/sysctl.d/zzzz-local.conf && sysctl -q -p /etc/sysctl.d/zzzz-local.conf")
     try:
-        proc = converge("--tags", "hardening_sysctl")
-        output = proc.stdout + proc.stderr  # ansible-core 2.19 prints a task's failure on stderr
-        assert proc.returncode != 0
+        run = run_playbook("converge.yml", "--tags", "hardening_sysctl")
+        output = run.output
+        assert run.returncode != 0
         assert "fs.protected_fifos = 1 (wanted 2)" in output, output[-3000:]
     finally:
         host.check_output("rm -f /etc/sysctl.d/zzzz-local.conf && sysctl -q --system")
@@ -106,14 +108,14 @@ def serve(host, port):
         time.sleep(3)
 
 
-def test_firewall_lets_http_in_and_keeps_other_ports_closed(host):
+def test_firewall_lets_http_in_and_keeps_other_ports_closed(host, vm_ports):
     """Listeners on 0.0.0.0 inside the guest, both answering there: port 80 is reachable through the NAT, 9999 is not."""
     try:
         serve(host, 80)
         serve(host, 9999)
         why = host.run("ufw status verbose; journalctl -k --no-pager | grep 'UFW ' | tail -5").stdout
-        assert get(HTTP_PORT) == 200, why
-        assert get(CLOSED_PORT, timeout=8) is None
+        assert get(vm_ports[0]) == 200, why
+        assert get(vm_ports[1], timeout=8) is None
     finally:
         host.run("systemctl stop crhq-probe-80 crhq-probe-9999")
 

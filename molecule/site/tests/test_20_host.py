@@ -1,14 +1,14 @@
 # -*- coding: utf-8 -*-
-"""Host security of a converged CRHQ host: SSH, firewall, agent sandbox, judged by real tools."""
+"""Host security of a converged CRHQ host: SSH, firewall, updates, agent sandbox, judged by real tools."""
 
 from __future__ import annotations
 
+import json
 import re
 import time
 
 import pytest
-from conftest import GRADER, converge
-from crhq_testbed import check_run
+from crhq_testbed import addresses, converge, nmap, probe_listener, run_playbook
 
 testinfra_hosts = ["ansible://crhq"]
 
@@ -16,23 +16,18 @@ AGENT_READS_DENIED = ["/etc/shadow", "/etc/crhq/keys/master.keyring", "/etc/crhq
                       "/etc/crhq/backup/restic.password", "/var/backups/crhq", "/var/log/crhq", "/root"]
 
 
-def test_check_mode_on_converged_host_changes_nothing(host, converged_check_run):
-    # first: later tests install lynis and ssh-audit, and dpkg resets the modes of directories it unpacks into
-    recap = converged_check_run[0]
-    name = host.backend.get_hostname()
-    assert recap[name]["changed"] == 0 and recap[name]["failed"] == 0, recap
-
-
-def test_check_mode_on_a_fresh_host_previews_and_changes_nothing(grader):
-    """--check --diff of hardening, firewall and agent on a host they never ran on (the grader, which has sshd and
+def test_check_mode_on_a_fresh_host_previews_and_changes_nothing(helper):
+    """--check --diff of hardening, firewall and agent on a host they never ran on (the helper, which has sshd and
     root's key as a VPS would): no task fails, changes are predicted, none is made."""
-    assert not grader.package("ufw").is_installed and not grader.package("fail2ban").is_installed
-    recap, output = check_run("fresh_check.yml")
-    assert recap[GRADER]["failed"] == 0 and recap[GRADER]["changed"] > 10, recap
-    assert "ufw is not installed yet" in output and "Check mode installs nothing" in output
-    assert not grader.package("ufw").is_installed and not grader.package("fail2ban").is_installed
-    assert not grader.file("/etc/ssh/sshd_config.d/00-crhq-hardening.conf").exists
-    assert not grader.user("agent").exists
+    assert not helper.package("ufw").is_installed and not helper.package("fail2ban").is_installed
+    assert helper.service("ssh").is_running
+    run = run_playbook("fresh_check.yml", "--check", "--diff", "-vvv").assert_ok()
+    name = helper.backend.get_hostname()
+    assert run.recap[name]["failed"] == 0 and run.recap[name]["changed"] > 10, run.recap
+    assert "ufw is not installed yet" in run.output and "Check mode installs nothing" in run.output
+    assert not helper.package("ufw").is_installed and not helper.package("fail2ban").is_installed
+    assert not helper.file("/etc/ssh/sshd_config.d/00-crhq-hardening.conf").exists
+    assert not helper.user("agent").exists
 
 
 def sshd_effective(host):
@@ -104,24 +99,22 @@ def test_unmanaged_rules_are_pruned_and_managed_ones_kept(host):
     # one hand-made rule ahead of the managed ones (shifts their numbers), one after them
     host.check_output("ufw insert 1 allow 12345/tcp comment 'hand-made'")
     host.check_output("ufw allow 23456/tcp")
-    converge(host.backend.get_hostname(), "--tags", "firewall")
+    converge("--tags", "firewall", limit=host.backend.get_hostname())
     status = host.check_output("ufw status")
     assert "12345" not in status and "23456" not in status, status
     assert managed_rules(host) == before
 
 
-def test_only_ssh_http_https_reachable_from_outside(host, grader):
-    name = host.backend.get_hostname()
-    host.check_output("systemd-run --unit crhq-probe-listener python3 -m http.server 9999 --bind 0.0.0.0")
-    try:
-        time.sleep(1)
-        assert host.socket("tcp://0.0.0.0:9999").is_listening
-        scan = grader.check_output("nmap -Pn -sS -T4 --max-retries 1 -p 22,80,443,5432,8000,9999 -oG - %s", name)
-    finally:
-        host.run("systemctl stop crhq-probe-listener")
-    ports = dict(re.findall(r"(\d+)/(\w+)/tcp", scan))
-    assert ports["22"] == "open" and ports["80"] == "open" and ports["443"] == "open", scan
-    assert ports["9999"] == "filtered" and ports["5432"] != "open" and ports["8000"] != "open", scan
+@pytest.mark.parametrize("family", [4, 6])
+def test_only_ssh_http_https_reachable_from_outside(host, helper, family):
+    """A listener on every address of the host (0.0.0.0 and ::) is filtered; 22, 80 and 443 are open; over IPv4
+    and IPv6, scanned from the helper."""
+    address = addresses(host.backend.get_hostname())[0 if family == 4 else 1]
+    assert address, "no IPv%d address on the test network" % family
+    with probe_listener(host, 9999):
+        ports = nmap(helper, address, [22, 80, 443, 5432, 8000, 9999])
+    assert ports["22"] == "open" and ports["80"] == "open" and ports["443"] == "open", ports
+    assert ports["9999"] == "filtered" and ports["5432"] != "open" and ports["8000"] != "open", ports
 
 
 @pytest.mark.parametrize("path", AGENT_READS_DENIED)
@@ -204,28 +197,38 @@ def test_no_core_dumps_and_idle_shells_end(host):
 
 
 def test_security_archive_is_an_apt_source_and_updates_are_applied(host):
+    """prepare.yml installed the release's version of a package the security archive has a newer version of; the
+    converge must have added the archive and upgraded it, leaving nothing pending."""
     policy = host.check_output("apt-cache policy")
     assert "-security" in policy, policy
+    record = json.loads(host.file("/var/lib/crhq-testbed/pending-security-update.json").content_string)
+    if record["package"] is None:
+        pytest.skip("no pending security update could be set up on %s: %s" % (host.system_info.codename, record["why"]))
+    installed = host.check_output("dpkg-query -W -f '${Version}' %s", record["package"])
+    print("security update on %s: %s %s -> %s (installed %s)" % (host.backend.get_hostname(), record["package"],
+                                                                 record["release_version"], record["security_version"], installed))
+    assert host.run("dpkg --compare-versions %s gt %s", installed, record["release_version"]).rc == 0, record
+    assert installed == record["security_version"], record
     pending = host.check_output("unattended-upgrade --dry-run -v 2>&1 | grep -c '^Packages that will be upgraded:' || true")
     assert pending.strip() == "0", "security updates left pending after converge"
 
 
-def test_fail2ban_bans_an_address_that_keeps_failing_ssh(host, grader):
-    name = host.backend.get_hostname()
-    address = grader.check_output("hostname -I").split()[0]
+def test_fail2ban_bans_an_address_that_keeps_failing_ssh(host, helper):
+    name = addresses(host.backend.get_hostname())[0]
+    address = addresses(helper.backend.get_hostname())[0]
     maxretry = int(host.check_output("fail2ban-client get sshd maxretry"))
     attempt = "ssh -o BatchMode=yes -o StrictHostKeyChecking=no -o ConnectTimeout=5 crhq-no-such-user@%s true"
     try:
-        # Only attempts that sshd itself refused count: the grader scanned and audited this host just before,
+        # Only attempts that sshd itself refused count: the helper scanned and audited this host just before,
         # so ufw's SSH rate limit (6 new connections in 30 s) may turn one away before sshd sees it.
         refused_by_sshd, tries = 0, 0
         while refused_by_sshd < maxretry and tries < 3 * maxretry:
             tries += 1
-            result = grader.run(attempt, name)
+            result = helper.run(attempt, name)
             assert result.rc == 255
             if "Permission denied" in result.stderr:
                 refused_by_sshd += 1
-                print("failed login %d from the grader" % refused_by_sshd)
+                print("failed login %d from the helper" % refused_by_sshd)
             else:
                 time.sleep(10)
         assert refused_by_sshd == maxretry
@@ -235,7 +238,7 @@ def test_fail2ban_bans_an_address_that_keeps_failing_ssh(host, grader):
             banned = host.check_output("fail2ban-client status sshd")
         assert address in banned, banned
         assert address in host.check_output("nft list set inet f2b-table addr-set-sshd")
-        refused = grader.run(attempt, name)
+        refused = helper.run(attempt, name)
         # the ban drops the connection: sshd never gets to answer
         assert refused.rc == 255 and "Permission denied" not in refused.stderr, refused.stderr
     finally:
@@ -248,7 +251,7 @@ def test_drift_in_managed_files_is_put_back(host):
     host.check_output("chmod 0666 /etc/issue.net && chown nobody /etc/profile.d/crhq-idle-logout.sh")
     host.check_output("echo 'ProtectSystem=false' >> /etc/systemd/system/crhq-agent@.service")
     # only the concerns' own tags: a tag-limited run must render and compare its files on its own
-    converge(host.backend.get_hostname(), "--tags", "hardening_journald,hardening_banner,hardening_idle_logout,agent")
+    converge("--tags", "hardening_journald,hardening_banner,hardening_idle_logout,agent", limit=host.backend.get_hostname())
     assert "local edit" not in host.file("/etc/systemd/journald.conf.d/50-crhq.conf").content_string
     assert host.file("/etc/issue.net").mode == 0o644
     assert host.file("/etc/profile.d/crhq-idle-logout.sh").user == "root"

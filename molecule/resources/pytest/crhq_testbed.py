@@ -1,0 +1,214 @@
+# -*- coding: utf-8 -*-
+"""pytest plugin shared by the molecule verifiers of crhq.platform.
+
+Loaded by name (``PYTEST_PLUGINS=crhq_testbed``, with this folder on ``PYTHONPATH``: each scenario's
+molecule.yml sets both in its verifier's env). It holds:
+
+- one playbook runner (``run_playbook``, ``converge``) that runs against the scenario's inventory;
+- the check-mode and secret-scan checks (``converged_check_run``, ``first_converge_output``,
+  ``secret_values``, ``assert_no_secret``);
+- the outside-world helpers used from the helper container: HTTPS through nginx, nmap over IPv4 and
+  IPv6, SSH attempts, and a probe listener that really listens on every address of a host.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+import subprocess
+import time
+
+import pytest
+import testinfra
+
+RECAP = re.compile(r"^(\S+)\s*:\s*ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)", re.M)
+PROJECT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
+NETWORK = os.environ.get("CRHQ_TESTBED_NETWORK", "crhq-testbed")
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Playbooks
+# ---------------------------------------------------------------------------------------------------------------
+
+class PlaybookRun:
+    """The result of one ansible-playbook run: return code, output (stdout then stderr) and the parsed recap."""
+
+    def __init__(self, proc):
+        self.returncode = proc.returncode
+        self.stdout, self.stderr = proc.stdout, proc.stderr
+        self.output = proc.stdout + proc.stderr  # ansible-core 2.19 prints a task's failure on stderr
+        self.recap = parse_recap(proc.stdout)
+
+    def assert_ok(self):
+        assert self.returncode == 0, self.output[-5000:]
+        assert self.recap, "no PLAY RECAP in the run:\n" + self.output[-3000:]
+        return self
+
+
+def parse_recap(text):
+    """{host: {ok, changed, unreachable, failed}} from a PLAY RECAP."""
+    return {m.group(1): {"ok": int(m.group(2)), "changed": int(m.group(3)), "unreachable": int(m.group(4)),
+                         "failed": int(m.group(5))} for m in RECAP.finditer(text)}
+
+
+def playbook_path(playbook):
+    """A playbook of the scenario (``converge.yml``), of the collection (``playbooks/restore.yml``), or a path."""
+    if os.path.isabs(playbook):
+        return playbook
+    if playbook.startswith("playbooks/"):
+        return os.path.join(PROJECT, playbook)
+    return os.path.join(os.environ["MOLECULE_SCENARIO_DIRECTORY"], playbook)
+
+
+def run_playbook(playbook, *args, limit=None, timeout=1800):
+    """Run a playbook against the scenario's inventory as an operator would; returns a PlaybookRun (no assertion)."""
+    command = ["ansible-playbook", "-i", os.environ["MOLECULE_INVENTORY_FILE"], playbook_path(playbook), *args]
+    if limit:
+        command += ["-l", limit]
+    proc = subprocess.run(command, capture_output=True, text=True, check=False, timeout=timeout)
+    return PlaybookRun(proc)
+
+
+def converge(*args, limit=None):
+    """The scenario's converge playbook again, which must succeed; returns the PlaybookRun."""
+    return run_playbook("converge.yml", *args, limit=limit).assert_ok()
+
+
+@pytest.fixture(scope="session", name="converged_check_run")
+def fixture_converged_check_run():
+    """A --check --diff -vvv re-run of the converge playbook on the converged hosts (run once, on first use)."""
+    return run_playbook("converge.yml", "--check", "--diff", "-vvv").assert_ok()
+
+
+@pytest.fixture(scope="session", name="first_converge_output")
+def fixture_first_converge_output():
+    """The -vvv output of the scenario's first converge, the run in which every key, token and password was made.
+
+    scripts/test runs that converge with -vvv into the file named by CRHQ_CONVERGE_LOG."""
+    path = os.environ.get("CRHQ_CONVERGE_LOG", "")
+    if not path or not os.path.isfile(path):
+        pytest.fail("CRHQ_CONVERGE_LOG does not name the first converge's -vvv log (%r): run the scenario with "
+                    "scripts/test molecule, or `molecule converge -- -vvv > LOG` and export CRHQ_CONVERGE_LOG=LOG" % path)
+    with open(path, encoding="utf-8", errors="replace") as handle:
+        output = handle.read()
+    assert "PLAY RECAP" in output and "<" in output, "%s is not a -vvv converge log" % path
+    return output
+
+
+def assert_check_mode_clean(run, names):
+    """Every named host reported changed=0 and failed=0 in a check-mode run."""
+    for name in names:
+        assert name in run.recap, (name, run.recap)
+        assert run.recap[name]["changed"] == 0 and run.recap[name]["failed"] == 0, run.recap
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Secrets
+# ---------------------------------------------------------------------------------------------------------------
+
+def secret_values(host, paths):
+    """Every secret string stored in the given files on the host (keyring keys, tokens, passwords, codes)."""
+    values = []
+    for path in paths:
+        text = host.check_output("cat %s", path)
+        values += re.findall(r'"key":\s*"([^"]+)"', text)
+        if not text.lstrip().startswith("{"):
+            values += [line.strip() for line in text.splitlines() if line.strip()]
+    assert values, "no secret material found in %s" % paths
+    assert all(len(value) >= 16 for value in values), "a secret this short would match by chance: %s" % paths
+    return values
+
+
+def assert_no_secret(output, values, where):
+    leaked = [value[:6] + "..." for value in values if value in output]
+    assert not leaked, "%d secret value(s) appear in %s: %s" % (len(leaked), where, leaked)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Hosts and the outside world
+# ---------------------------------------------------------------------------------------------------------------
+
+def get_host(name):
+    """A testinfra host of the scenario's inventory, by inventory name."""
+    return testinfra.get_host("ansible://" + name, ansible_inventory=os.environ["MOLECULE_INVENTORY_FILE"])
+
+
+def group_hosts(group):
+    """The inventory names of a group, sorted."""
+    return sorted(h.backend.get_hostname() for h in
+                  testinfra.get_hosts(["ansible://" + group], ansible_inventory=os.environ["MOLECULE_INVENTORY_FILE"]))
+
+
+def addresses(container, network=NETWORK):
+    """(IPv4, IPv6) of a test container on the project's network, from the Docker engine."""
+    out = subprocess.run(["docker", "inspect", "-f", "{{json .NetworkSettings.Networks}}", container],
+                         capture_output=True, text=True, check=True).stdout
+    net = json.loads(out)[network]
+    return net["IPAddress"], net["GlobalIPv6Address"]
+
+
+@pytest.fixture(scope="session", name="helper")
+def fixture_helper():
+    """The container that plays the outside world (group `helper`): Pebble, testssl, nmap, curl, an SSH client.
+
+    Pebble makes a new issuing root at every start: it is fetched once to /tmp/pebble-root.pem, the trust anchor
+    for HTTPS checks of the CRHQ hosts."""
+    names = group_hosts("helper")
+    assert len(names) == 1, "the scenario needs exactly one host in the group helper: %s" % names
+    helper = get_host(names[0])
+    helper.check_output("curl -sf --cacert /etc/pebble/api-ca.crt https://localhost:15000/roots/0 -o /tmp/pebble-root.pem")
+    return helper
+
+
+def https(helper, site, path, extra=""):
+    """(status, headers) of a GET through nginx TLS from the helper, verified against Pebble's root."""
+    out = helper.check_output(
+        "curl -s -o /dev/null -D - --max-time 10 --cacert /tmp/pebble-root.pem %s https://%s%s", extra, site, path)
+    status = int(out.splitlines()[0].split()[1])
+    headers = {}
+    for line in out.splitlines()[1:]:
+        if ":" in line:
+            key, value = line.split(":", 1)
+            headers[key.strip().lower()] = value.strip()
+    return status, headers
+
+
+def nmap(helper, address, ports, syn=True):
+    """{port: state} of a TCP scan from the helper; IPv6 when the address has a colon."""
+    family = "-6" if ":" in address else ""
+    scan = helper.check_output("nmap -Pn %s %s -T4 --max-retries 1 -p %s -oG - %s", family, "-sS" if syn else "-sT",
+                               ",".join(str(p) for p in ports), address)
+    states = dict(re.findall(r"(\d+)/(\w+)/tcp", scan))
+    assert all(str(p) in states for p in ports), scan
+    return states
+
+
+@contextlib.contextmanager
+def probe_listener(host, port):
+    """A throwaway HTTP listener on every address of the host (``::`` with IPv4 mapped: 0.0.0.0 and ::), proven to
+    answer inside the host on 127.0.0.1, ::1 and the host's own network addresses before the caller probes it."""
+    unit = "crhq-probe-%d" % port
+    host.run("systemctl stop %s", unit)
+    host.check_output("install -d -m 0755 /srv/crhq-probe && systemd-run --unit %s python3 -m http.server %s --bind :: "
+                      "--directory /srv/crhq-probe", unit, str(port))
+    try:
+        own = host.check_output("hostname -I").split()
+        targets = ["127.0.0.1", "[::1]"] + ["[%s]" % a if ":" in a else a for a in own]
+        for target in targets:
+            deadline = time.time() + 20
+            while host.run("curl -s -o /dev/null --max-time 2 http://%s:%s/", target, str(port)).rc != 0:
+                assert time.time() < deadline, "the probe listener does not answer on %s:%d inside the host" % (target, port)
+                time.sleep(0.5)
+        listening = host.check_output("ss -Htln 'sport = :%s'", str(port))
+        assert "[::]:%d" % port in listening or "*:%d" % port in listening, listening
+        yield
+    finally:
+        host.run("systemctl stop %s", unit)
+
+
+def ssh_attempt(helper, user, target, *options):
+    """One SSH login attempt from the helper (batch mode: never prompts); returns testinfra's CommandResult."""
+    return helper.run("ssh -o BatchMode=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null "
+                      "-o ConnectTimeout=5 %s %s@%s true", " ".join(options), user, target)

@@ -1,0 +1,94 @@
+# -*- coding: utf-8 -*-
+"""The instance database and its backups on both hosts: access rules, modes, and the backup timer really firing.
+
+The destructive tests (restores, a failed backup, repository damage) are in test_40_restore.py, after this file."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import pytest
+
+testinfra_hosts = ["ansible://crhq"]
+
+OWNER_PSQL = "PGPASSWORD=$(cat /etc/crhq/keys/db.password) psql -h 127.0.0.1 -U crhq -d crhq -v ON_ERROR_STOP=1 -qAt"
+LAST_SUCCESS = "/var/lib/crhq-backup/last-success"
+
+
+def snapshots(host):
+    """The repository's snapshots, read by restic itself (a failing restic fails the test, it does not read 0)."""
+    return json.loads(host.check_output("crhq-restic snapshots --json"))
+
+
+def test_database_listens_on_loopback_only(host):
+    listeners = host.check_output("ss -Htln 'sport = :5432'")
+    found = {line.split()[3].rsplit(":", 1)[0] for line in listeners.splitlines()}
+    assert found and found <= {"127.0.0.1", "[::1]"}
+
+
+def test_owner_logs_in_over_scram_with_the_password_generated_on_the_host(host):
+    assert host.check_output(OWNER_PSQL + " -c 'select current_user'") == "crhq"
+    stored = host.check_output("runuser -u postgres -- psql -qAt -c \"select rolpassword from pg_authid where rolname='crhq'\"")
+    assert stored.startswith("SCRAM-SHA-256$4096:")
+    assert host.check_output("runuser -u postgres -- psql -qAt -c 'show password_encryption'") == "scram-sha-256"
+    f = host.file("/etc/crhq/keys/db.password")
+    assert f.user == "root" and f.group == "crhq" and f.mode == 0o640
+
+
+@pytest.mark.parametrize("command, error", [
+    ("PGPASSWORD=$(cat /etc/crhq/keys/db.password) psql -h 127.0.0.1 -U crhq -d postgres -c 'select 1'", "pg_hba.conf rejects connection"),
+    ("psql -h 127.0.0.1 -U postgres -d crhq -w -c 'select 1'", "pg_hba.conf rejects connection"),
+    ("runuser -u nobody -- psql -d crhq -U crhq -w -c 'select 1'", "pg_hba.conf rejects connection"),
+    ("runuser -u crhq -- psql -d crhq -U crhq -w -c 'select 1'", "pg_hba.conf rejects connection"),
+    ("PGPASSWORD=wrong psql -h 127.0.0.1 -U crhq -d crhq -c 'select 1'", "password authentication failed"),
+])
+def test_everything_else_is_rejected(host, command, error):
+    result = host.run(command)
+    assert result.rc != 0 and error in result.stderr, result.stderr
+
+
+def test_public_has_no_rights_and_the_owner_owns_the_schema(host):
+    acl = host.check_output("runuser -u postgres -- psql -qAt -c \"select datacl from pg_database where datname='crhq'\"")
+    assert "=" in acl and not acl.strip("{}").startswith("=") and ",=" not in acl
+    schema = host.check_output("runuser -u postgres -- psql -d crhq -qAt -c "
+                               "\"select nspowner::regrole, nspacl from pg_namespace where nspname='public'\"")
+    owner, nspacl = schema.split("|")
+    assert owner == "crhq" and ",=" not in nspacl and not nspacl.strip("{}").startswith("=")
+
+
+def test_backup_timer_is_scheduled(host):
+    timer = host.check_output("systemctl show crhq-backup.timer -p Persistent -p RandomizedDelayUSec -p UnitFileState")
+    assert "Persistent=yes" in timer and "UnitFileState=enabled" in timer and "RandomizedDelayUSec=1h" in timer
+    assert host.service("crhq-backup-check.timer").is_enabled
+
+
+@pytest.mark.parametrize("path", ["/var/backups/crhq", "/etc/crhq/backup/restic.password", "/etc/crhq/backup/restic.env",
+                                  "/etc/crhq/keys/db.password", "PGDATA"])
+def test_other_users_cannot_read_backups_or_passwords(host, path):
+    if path == "PGDATA":
+        path = host.check_output("runuser -u postgres -- psql -qAt -c 'show data_directory'")
+    result = host.run("setpriv --reuid=nobody --regid=nogroup --clear-groups ls -la %s", path)
+    assert result.rc != 0 and "Permission denied" in result.stderr, (path, result.stdout)
+
+
+def test_the_backup_timer_fires_and_a_snapshot_appears(host):
+    """The role's own timer, made due in a few seconds by a runtime drop-in, starts the backup service."""
+    before = len(snapshots(host))
+    dropin = "/run/systemd/system/crhq-backup.timer.d"
+    host.check_output("mkdir -p %s && printf '[Timer]\\nOnCalendar=\\nOnActiveSec=2s\\nRandomizedDelaySec=0\\n' > %s/due-now.conf"
+                      " && systemctl daemon-reload && systemctl restart crhq-backup.timer", dropin, dropin)
+    try:
+        deadline = time.time() + 120  # a backup of this small instance takes seconds
+        while len(snapshots(host)) == before and time.time() < deadline:
+            time.sleep(2)
+        assert len(snapshots(host)) == before + 1, host.run("journalctl -u crhq-backup.service --no-pager | tail -20").stdout
+        deadline = time.time() + 30
+        while host.check_output("systemctl show -p ActiveState --value crhq-backup.service") != "inactive" and time.time() < deadline:
+            time.sleep(1)
+        assert host.check_output("systemctl show -p Result --value crhq-backup.service") == "success"
+        assert host.check_output("systemctl show -p LastTriggerUSecMonotonic --value crhq-backup.timer") not in ("", "0")
+        assert host.file(LAST_SUCCESS).exists
+    finally:
+        host.check_output("rm -rf %s && systemctl daemon-reload && systemctl restart crhq-backup.timer", dropin)
+    assert "OnActiveSec" not in host.check_output("systemctl cat crhq-backup.timer")

@@ -1,0 +1,97 @@
+# -*- coding: utf-8 -*-
+"""Backups proven by restores, with real PostgreSQL and restic. Runs last, in this order: the restores drop the
+database and the data, the restore onto the Debian 13 host replaces its repository, and the last test damages
+the Debian 12 host's repository for good."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+
+from crhq_testbed import run_playbook
+
+OWNER_PSQL = "PGPASSWORD=$(cat /etc/crhq/keys/db.password) psql -h 127.0.0.1 -U crhq -d crhq -v ON_ERROR_STOP=1 -qAt"
+MARKER = "crhq-plaintext-marker-7f3a9c"
+ROWS_SQL = (
+    "CREATE TABLE IF NOT EXISTS notes (id int PRIMARY KEY, body text, raw bytea, at timestamptz);"
+    "INSERT INTO notes SELECT g, '%s ' || g || ' grüße ✓ ' || repeat('x', g), decode(md5(g::text), 'hex'),"
+    " '2026-01-01'::timestamptz + g * interval '1 hour' FROM generate_series(1, 500) g"
+    " ON CONFLICT DO NOTHING;" % MARKER
+)
+DIGEST_SQL = "COPY (SELECT * FROM notes ORDER BY id) TO STDOUT"
+LAST_SUCCESS = "/var/lib/crhq-backup/last-success"
+
+
+def digest(host):
+    return host.check_output(OWNER_PSQL + " -c %s | sha256sum", DIGEST_SQL)
+
+
+def snapshots(host):
+    """The repository's snapshots, read by restic itself (a failing restic fails the test, it does not read 0)."""
+    return json.loads(host.check_output("crhq-restic snapshots --json"))
+
+
+def restore(name):
+    """playbooks/restore.yml against one host, as an operator would."""
+    return run_playbook("playbooks/restore.yml", limit=name, timeout=900).assert_ok()
+
+
+def test_backup_drop_and_restore_gives_back_every_byte(first):
+    first.check_output(OWNER_PSQL + " -c %s", ROWS_SQL)
+    first.check_output("install -o crhq -g crhq -m 0640 /dev/null /var/lib/crhq/notes.txt && echo %s > /var/lib/crhq/notes.txt", MARKER)
+    before = digest(first)
+    assert first.run("systemctl start crhq-backup.service").rc == 0
+    assert first.file(LAST_SUCCESS).exists
+    assert not first.file("/var/backups/crhq/staging").exists  # the plaintext dump is gone
+    first.check_output("runuser -u postgres -- dropdb crhq")
+    first.check_output("rm -rf /var/lib/crhq")
+    restore(first.backend.get_hostname())
+    assert digest(first) == before
+    assert first.file("/var/lib/crhq/notes.txt").content_string == MARKER + "\n"
+    assert first.file("/var/lib/crhq/notes.txt").user == "crhq"
+    assert not first.file("/var/backups/crhq/restore").exists
+    assert not first.file("/var/lib/postgresql/crhq-restore.dump").exists
+
+
+def test_raw_repository_holds_no_plaintext(first):
+    assert first.run("grep -r -l -a %s /var/backups/crhq/restic", MARKER).rc == 1
+    assert first.run("grep -r -l -a 'CREATE TABLE' /var/backups/crhq/restic").rc == 1
+
+
+def test_a_fresh_host_on_the_next_release_restores_the_snapshot(first, second):
+    before = digest(first)
+    source, target = first.backend.get_hostname(), second.backend.get_hostname()
+    second.check_output("rm -rf /var/backups/crhq/restic")
+    for path, parent in (("/var/backups/crhq/restic", "/var/backups/crhq/"), ("/etc/crhq/backup/restic.password", "/etc/crhq/backup/")):
+        copy = subprocess.run("docker cp %s:%s - | docker cp - %s:%s" % (source, path, target, parent),
+                              shell=True, capture_output=True, text=True, check=False)
+        assert copy.returncode == 0, copy.stderr
+    restore(target)
+    assert digest(second) == before
+    assert second.file("/var/lib/crhq/notes.txt").content_string == MARKER + "\n"
+    # restic keeps numeric ids; the files must belong to this host's crhq user
+    assert second.file("/var/lib/crhq/notes.txt").user == "crhq" and second.file("/var/lib/crhq").group == "crhq"
+    assert int(second.check_output("runuser -u postgres -- psql -qAt -c 'show server_version_num'")) >= 170000
+
+
+def test_a_failed_backup_removes_no_snapshot(first):
+    count = len(snapshots(first))
+    stamp = first.file(LAST_SUCCESS).content_string
+    first.check_output("systemctl stop postgresql")
+    try:
+        assert first.run("systemctl start crhq-backup.service").rc != 0
+    finally:
+        first.check_output("systemctl start postgresql")
+    assert first.check_output("systemctl show -p Result --value crhq-backup.service") == "exit-code"
+    assert first.check_output("systemctl show -p ActiveState --value crhq-backup.service") == "failed"
+    assert len(snapshots(first)) == count
+    assert first.file(LAST_SUCCESS).content_string == stamp
+    assert "pg_dump" in first.check_output("journalctl -u crhq-backup.service --no-pager | tail -20")
+
+
+def test_corrupted_repository_fails_the_check_loudly(first):
+    assert first.run("systemctl start crhq-backup-check.service").rc == 0
+    first.check_output("for f in $(find /var/backups/crhq/restic/index /var/backups/crhq/restic/data -type f); do "
+                       "printf 'CORRUPT' | dd of=$f bs=1 seek=40 conv=notrunc status=none; done")
+    assert first.run("systemctl start crhq-backup-check.service").rc != 0
+    assert first.check_output("systemctl show -p Result --value crhq-backup-check.service") == "exit-code"
