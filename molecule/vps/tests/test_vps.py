@@ -1,8 +1,9 @@
 # -*- coding: utf-8 -*-
-"""Host security on a real Debian 12 VM (QEMU), after converge, idempotence and a reboot."""
+"""Host security on a real Debian 12 or 13 VM (QEMU), after converge, idempotence and a reboot."""
 
 from __future__ import annotations
 
+import os
 import time
 import urllib.error
 import urllib.request
@@ -14,6 +15,7 @@ testinfra_hosts = ["ansible://crhq"]
 
 
 def test_the_vm_really_rebooted_after_converge(host):
+    assert host.system_info.codename == os.environ.get("CRHQ_VM_SUITE", "bookworm")
     before = host.file("/var/tmp/crhq-boot-id-before-reboot").content_string.strip()
     now = host.file("/proc/sys/kernel/random/boot_id").content_string.strip()
     assert before and now and before != now
