@@ -17,14 +17,24 @@ import json
 import os
 import re
 
-from ansible_collections.crhq.platform.plugins.module_utils.keyring import (
-    KEY_BYTES,
-    KEY_ID_RE,
-    CredentialError,
-    decode_key,
-    key_id,
-    validate_keyring,
-)
+try:
+    from ansible_collections.crhq.platform.plugins.module_utils.keyring import (
+        KEY_BYTES,
+        KEY_ID_RE,
+        CredentialError,
+        decode_key,
+        key_id,
+        validate_keyring,
+    )
+except ImportError:  # the CRHQ app, whose crhq_app.crypto package links this file and keyring.py
+    from .keyring import (
+        KEY_BYTES,
+        KEY_ID_RE,
+        CredentialError,
+        decode_key,
+        key_id,
+        validate_keyring,
+    )
 
 try:
     from cryptography.exceptions import InvalidTag

@@ -55,9 +55,22 @@ def test_effective_sshd_settings_after_reboot(host):
     ("net.ipv4.conf.all.rp_filter", 1), ("net.ipv4.conf.all.accept_redirects", 0),
     ("net.ipv4.conf.all.accept_source_route", 0), ("net.ipv6.conf.all.accept_redirects", 0),
     ("fs.protected_symlinks", 1), ("fs.protected_fifos", 2), ("fs.suid_dumpable", 0),
+    # ufw's own sysctl file sets these to 0 whenever ufw starts, boot included, unless the firewall role turns it off
+    ("net.ipv4.conf.all.log_martians", 1), ("net.ipv4.conf.default.log_martians", 1),
 ])
 def test_kernel_settings_in_force_after_reboot(host, key, value):
     assert host.sysctl(key) == value
+
+
+def test_a_value_changed_at_run_time_is_put_back_and_ufw_leaves_it(host):
+    """Found by the idempotence step on Debian 13: ufw applied its sysctl file (log_martians = 0) after the role
+    had loaded its own, and the next run failed. ufw no longer applies it; a value changed by hand is put back."""
+    host.check_output("ufw reload")
+    assert host.sysctl("net.ipv4.conf.all.log_martians") == 1
+    host.check_output("sysctl -q -w net.ipv4.conf.all.log_martians=0")
+    run = run_playbook("converge.yml", "--tags", "hardening_sysctl").assert_ok()
+    assert host.sysctl("net.ipv4.conf.all.log_martians") == 1
+    assert run.recap["crhq-vps"]["changed"] >= 1, run.recap
 
 
 def test_auditd_runs_with_the_crhq_rules_after_reboot(host):
