@@ -90,3 +90,9 @@ def test_nginx_answers_with_headers_on_loopback(host, site):
     for header in ("strict-transport-security", "x-frame-options: deny", "x-content-type-options: nosniff",
                    "content-security-policy", "referrer-policy", "permissions-policy"):
         assert header in out.lower()
+
+
+def test_the_first_converge_prints_no_deprecation_warning(first_converge_output):
+    """A normal run prints no deprecation (community.postgresql's db/database aliases did, on every run)."""
+    found = sorted({line.strip() for line in first_converge_output.splitlines() if "[DEPRECATION WARNING]" in line})
+    assert not found, found
