@@ -209,6 +209,8 @@ def probe_listener(host, port):
 
 
 def ssh_attempt(helper, user, target, *options):
-    """One SSH login attempt from the helper (batch mode: never prompts); returns testinfra's CommandResult."""
-    return helper.run("ssh -o BatchMode=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null "
-                      "-o ConnectTimeout=5 %s %s@%s true", " ".join(options), user, target)
+    """One SSH login attempt from the helper (batch mode: never prompts; extra ssh options as separate arguments);
+    returns testinfra's CommandResult."""
+    command = ["ssh", "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null",
+               "-o", "ConnectTimeout=5", *options, "%s@%s" % (user, target), "true"]
+    return helper.run(" ".join(["%s"] * len(command)), *command)

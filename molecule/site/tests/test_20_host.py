@@ -8,7 +8,7 @@ import re
 import time
 
 import pytest
-from crhq_testbed import addresses, converge, nmap, probe_listener, run_playbook
+from crhq_testbed import addresses, converge, nmap, probe_listener, run_playbook, ssh_attempt
 
 testinfra_hosts = ["ansible://crhq"]
 
@@ -217,14 +217,13 @@ def test_fail2ban_bans_an_address_that_keeps_failing_ssh(host, helper):
     name = addresses(host.backend.get_hostname())[0]
     address = addresses(helper.backend.get_hostname())[0]
     maxretry = int(host.check_output("fail2ban-client get sshd maxretry"))
-    attempt = "ssh -o BatchMode=yes -o StrictHostKeyChecking=no -o ConnectTimeout=5 crhq-no-such-user@%s true"
     try:
         # Only attempts that sshd itself refused count: the helper scanned and audited this host just before,
         # so ufw's SSH rate limit (6 new connections in 30 s) may turn one away before sshd sees it.
         refused_by_sshd, tries = 0, 0
         while refused_by_sshd < maxretry and tries < 3 * maxretry:
             tries += 1
-            result = helper.run(attempt, name)
+            result = ssh_attempt(helper, "crhq-no-such-user", name)
             assert result.rc == 255
             if "Permission denied" in result.stderr:
                 refused_by_sshd += 1
@@ -238,7 +237,7 @@ def test_fail2ban_bans_an_address_that_keeps_failing_ssh(host, helper):
             banned = host.check_output("fail2ban-client status sshd")
         assert address in banned, banned
         assert address in host.check_output("nft list set inet f2b-table addr-set-sshd")
-        refused = helper.run(attempt, name)
+        refused = ssh_attempt(helper, "crhq-no-such-user", name)
         # the ban drops the connection: sshd never gets to answer
         assert refused.rc == 255 and "Permission denied" not in refused.stderr, refused.stderr
     finally:
