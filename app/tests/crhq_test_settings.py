@@ -37,3 +37,6 @@ os.environ.update(TEST_ENV)
 from crhq_app.settings import *  # noqa: E402,F401,F403 pylint: disable=wildcard-import,unused-wildcard-import
 
 DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}}
+
+# no collectstatic in the tests: plain names instead of the manifest's hashed ones
+STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}  # noqa: F405

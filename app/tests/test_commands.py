@@ -95,6 +95,38 @@ def test_refuses_a_weak_password_and_an_empty_file(password_file):
     assert not User.objects.exists()
 
 
+def test_dry_run_of_a_new_user_predicts_and_leaves_nothing(password_file, tmp_path):
+    codes_file = tmp_path / "codes"
+    args = ("--username", "alice", "--password-file", str(password_file), "--staff", "--enrol-totp",
+            "--show-totp-uri", "--backup-codes-file", str(codes_file))
+    text, result = ensure(*args, "--dry-run")
+    assert result == {"username": "alice", "created": True, "changed": True,
+                      "changes": ["created", "totp", "backup_codes"],
+                      "staff": True, "totp_enabled": True, "backup_codes_left": 10}
+    assert "otpauth" not in text and PASSWORD not in text
+    assert not User.objects.exists()
+    assert not os.path.exists(codes_file) and not os.path.exists(tmp_path / ".codes.tmp")
+    # a real run prints the same, plus the URI it was asked for
+    real = ensure(*args)[1]
+    assert real.pop("otpauth_uri").startswith("otpauth://totp/")
+    assert real == result
+
+
+def test_dry_run_with_force_reports_the_password_and_keeps_the_hash(password_file, make_user):
+    user = make_user(password="the original passphrase")
+    before = user.password
+    result = ensure("--username", "alice", "--password-file", str(password_file), "--enrol-totp",
+                    "--force", "--dry-run")[1]
+    assert result == {"username": "alice", "created": False, "changed": True, "changes": ["password"],
+                      "staff": False, "totp_enabled": True, "backup_codes_left": 0}
+    user.refresh_from_db()
+    assert user.password == before and user.check_password("the original passphrase")
+    # the same password: nothing to do, in a dry run as in a real one
+    password_file.write_text("the original passphrase\n")
+    result = ensure("--username", "alice", "--password-file", str(password_file), "--force", "--dry-run")[1]
+    assert not result["changed"] and result["changes"] == []
+
+
 def test_rewrap_after_a_key_rotation(make_user, settings):
     user = make_user()
     secret = totp_secret(user)

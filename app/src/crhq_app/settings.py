@@ -179,6 +179,12 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = config.static_root
 STATICFILES_DIRS = [PACKAGE_DIR / "static"]
+# collectstatic writes content-hashed copies (app.3f2a....css) and a manifest, so nginx can let browsers
+# cache /static/ for good; each release has its own STATIC_ROOT.
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"},
+}
 
 LOGGING = {
     "version": 1,

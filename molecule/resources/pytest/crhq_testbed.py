@@ -7,8 +7,9 @@ molecule.yml sets both in its verifier's env). It holds:
 - one playbook runner (``run_playbook``, ``converge``) that runs against the scenario's inventory;
 - the check-mode and secret-scan checks (``converged_check_run``, ``first_converge_output``,
   ``secret_values``, ``assert_no_secret``);
-- the outside-world helpers used from the helper container: HTTPS through nginx, nmap over IPv4 and
-  IPv6, SSH attempts, and a probe listener that really listens on every address of a host.
+- the outside-world helpers used from the helper container: HTTPS through nginx, a browser-like web client
+  (``web``, crhq_webclient.py), nmap over IPv4 and IPv6, SSH attempts, and a probe listener that really
+  listens on every address of a host.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import contextlib
 import json
 import os
 import re
+import shlex
 import subprocess
 import time
 
@@ -114,6 +116,7 @@ def secret_values(host, paths):
     for path in paths:
         text = host.check_output("cat %s", path)
         values += re.findall(r'"key":\s*"([^"]+)"', text)
+        values += re.findall(r"[?&]secret=([A-Z2-7]+)", text)  # the TOTP secret inside an otpauth:// URI
         if not text.lstrip().startswith("{"):
             values += [line.strip() for line in text.splitlines() if line.strip()]
     assert values, "no secret material found in %s" % paths
@@ -159,7 +162,19 @@ def fixture_helper():
     assert len(names) == 1, "the scenario needs exactly one host in the group helper: %s" % names
     helper = get_host(names[0])
     helper.check_output("curl -sf --cacert /etc/pebble/api-ca.crt https://localhost:15000/roots/0 -o /tmp/pebble-root.pem")
+    subprocess.run(["docker", "cp", os.path.join(os.path.dirname(__file__), "crhq_webclient.py"),
+                    "%s:%s" % (names[0], WEBCLIENT)], check=True, capture_output=True)
     return helper
+
+
+WEBCLIENT = "/usr/local/bin/crhq-webclient"
+
+
+def web(helper, site, jar, *args):
+    """One step of a browser-like HTTPS session from the helper (crhq_webclient.py), as parsed JSON; ``jar`` names
+    the session (its cookie jar file in the helper)."""
+    argv = ["python3", WEBCLIENT, "--site", site, "--jar", "/tmp/crhq-web-%s.jar" % jar] + [str(a) for a in args]
+    return json.loads(helper.check_output(" ".join(shlex.quote(a) for a in argv)))
 
 
 def https(helper, site, path, extra=""):

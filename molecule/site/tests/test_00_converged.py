@@ -15,7 +15,9 @@ testinfra_hosts = ["ansible://crhq"]
 
 KEYS = "/etc/crhq/keys"
 KEY_FILES = ["%s/master.keyring" % KEYS, "%s/session.secret" % KEYS, "%s/hub.key" % KEYS]
-SECRET_FILES = KEY_FILES + ["%s/db.password" % KEYS, "/etc/crhq/backup/restic.password"]
+SECRET_FILES = KEY_FILES + ["%s/%s" % (KEYS, name)
+                            for name in ("db.password", "db-app.password", "app-admin.password", "app-admin.totp-uri")]
+SECRET_FILES.append("/etc/crhq/backup/restic.password")
 
 
 def test_check_mode_on_converged_host_changes_nothing(host, converged_check_run):
@@ -85,7 +87,7 @@ def test_nginx_serves_a_certificate_valid_beyond_the_renewal_window(host, site):
 
 
 def test_nginx_answers_with_headers_on_loopback(host, site):
-    out = host.check_output("curl -sk -o /dev/null -D - --resolve %s:443:127.0.0.1 https://%s/", site, site)
+    out = host.check_output("curl -sk -o /dev/null -D - --resolve %s:443:127.0.0.1 https://%s/healthz", site, site)
     assert out.startswith("HTTP/2 200")
     for header in ("strict-transport-security", "x-frame-options: deny", "x-content-type-options: nosniff",
                    "content-security-policy", "referrer-policy", "permissions-policy"):

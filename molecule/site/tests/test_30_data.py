@@ -33,14 +33,45 @@ def test_owner_logs_in_over_scram_with_the_password_generated_on_the_host(host):
     assert stored.startswith("SCRAM-SHA-256$4096:")
     assert host.check_output("runuser -u postgres -- psql -qAt -c 'show password_encryption'") == "scram-sha-256"
     f = host.file("/etc/crhq/keys/db.password")
-    assert f.user == "root" and f.group == "crhq" and f.mode == 0o640
+    assert f.user == "root" and f.group == "root" and f.mode == 0o600  # only root runs migrations
+    assert host.run("setpriv --reuid=crhq --regid=crhq --init-groups cat /etc/crhq/keys/db.password").rc != 0
+    runtime = host.file("/etc/crhq/keys/db-app.password")
+    assert runtime.user == "root" and runtime.group == "crhq" and runtime.mode == 0o640
+
+
+APP_PSQL = ("PGPASSWORD=$(cat /etc/crhq/keys/db-app.password) psql -h /run/postgresql -U crhq_app -d crhq "
+            "-v ON_ERROR_STOP=1 -qAt")
+
+
+def test_the_runtime_role_reads_and_writes_rows_and_nothing_more(host):
+    """The app's own role (what a compromised app would hold) may change data, not the schema."""
+    assert host.check_output(APP_PSQL + " -c 'select current_user'") == "crhq_app"
+    assert host.check_output(APP_PSQL + " -c 'select count(*) >= 0 from django_session'") == "t"
+    host.check_output(APP_PSQL + " -c \"insert into django_session values ('crhq-test-row', 'x', now()); "
+                      "delete from django_session where session_key = 'crhq-test-row'\"")
+    for statement, error in [
+        ("create table crhq_test_ddl (id int)", "permission denied for schema public"),
+        ("alter table django_session add column crhq_test int", "must be owner of table django_session"),
+        ("drop table django_session", "must be owner of table django_session"),
+        ("truncate django_session", "permission denied for table django_session"),
+    ]:
+        result = host.run(APP_PSQL + " -c '%s'" % statement)
+        assert result.rc != 0 and error in result.stderr, (statement, result.stderr)
+    flags = host.check_output("runuser -u postgres -- psql -qAt -c \"select rolsuper, rolcreatedb, rolcreaterole, "
+                              "rolreplication, rolbypassrls from pg_roles where rolname = 'crhq_app'\"")
+    assert flags == "f|f|f|f|f"
 
 
 @pytest.mark.parametrize("command, error", [
     ("PGPASSWORD=$(cat /etc/crhq/keys/db.password) psql -h 127.0.0.1 -U crhq -d postgres -c 'select 1'", "pg_hba.conf rejects connection"),
     ("psql -h 127.0.0.1 -U postgres -d crhq -w -c 'select 1'", "pg_hba.conf rejects connection"),
-    ("runuser -u nobody -- psql -d crhq -U crhq -w -c 'select 1'", "pg_hba.conf rejects connection"),
-    ("runuser -u crhq -- psql -d crhq -U crhq -w -c 'select 1'", "pg_hba.conf rejects connection"),
+    # on the socket the instance's roles need their password (scram); any other role or database is rejected
+    ("runuser -u nobody -- psql -d crhq -U crhq -w -c 'select 1'", "no password supplied"),
+    ("runuser -u nobody -- psql -d crhq -U nobody -w -c 'select 1'", "pg_hba.conf rejects connection"),
+    ("runuser -u crhq -- psql -d crhq -U crhq -w -c 'select 1'", "no password supplied"),
+    ("runuser -u crhq -- psql -d postgres -U crhq_app -w -c 'select 1'", "pg_hba.conf rejects connection"),
+    ("PGPASSWORD=$(cat /etc/crhq/keys/db-app.password) psql -h 127.0.0.1 -U crhq_app -d crhq -c 'select 1'",
+     "pg_hba.conf rejects connection"),
     ("PGPASSWORD=wrong psql -h 127.0.0.1 -U crhq -d crhq -c 'select 1'", "password authentication failed"),
 ])
 def test_everything_else_is_rejected(host, command, error):

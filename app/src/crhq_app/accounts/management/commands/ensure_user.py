@@ -2,6 +2,9 @@
 
 Made for an Ansible module: one JSON line on stdout, nothing secret in it (the otpauth URI only
 with --show-totp-uri), exit status 1 with the reason on stderr when something is wrong.
+
+--dry-run (the module's check mode) does all of it inside the transaction and then rolls the
+transaction back: the output is what a real run would print, with no otpauth URI, and no file is written.
 """
 
 import json
@@ -60,6 +63,9 @@ class Command(BaseCommand):
                             help="make 10 backup codes when the user has none unused, and write them to this file (0600)")
         parser.add_argument("--force", action="store_true",
                             help="update an existing user: password, staff flag, TOTP and backup codes as requested")
+        parser.add_argument("--dry-run", action="store_true",
+                            help="report what a real run would change, then roll everything back; write no file "
+                                 "and print no otpauth URI")
 
     def handle(self, *args, **options):
         User = get_user_model()
@@ -68,57 +74,65 @@ class Command(BaseCommand):
             raise CommandError("--username must not be empty")
         password = _read_password(options["password_file"])
         staff = options["staff"]
+        dry_run = options["dry_run"]
 
         with transaction.atomic():
-            user = User.objects.select_for_update().filter(username=username).first()
-            created = user is None
-            result = {"username": username, "created": created, "changed": created}
-            if not created and not options["force"]:
-                result.update(self._state(user))
-                self._print(result)
-                return
+            result = self._ensure(User, username, password, staff, options)
+            if dry_run:
+                # undo every write of this run; the result was computed inside the transaction
+                transaction.set_rollback(True)
+        self._print(result)
 
-            try:
-                validate_password(password, user or User(username=username))
-            except ValidationError as exc:
-                raise CommandError("the password is not accepted: " + " ".join(exc.messages))
+    def _ensure(self, User, username, password, staff, options):
+        """Do the work inside the caller's transaction; return the result to print."""
+        dry_run = options["dry_run"]
+        user = User.objects.select_for_update().filter(username=username).first()
+        created = user is None
+        result = {"username": username, "created": created, "changed": created}
+        if not created and not options["force"]:
+            result.update(self._state(user))
+            return result
 
-            changes = []
-            if created:
-                user = User(username=username, is_staff=staff)
-                user.set_password(password)
+        try:
+            validate_password(password, user or User(username=username))
+        except ValidationError as exc:
+            raise CommandError("the password is not accepted: " + " ".join(exc.messages))
+
+        changes = []
+        if created:
+            user = User(username=username, is_staff=staff)
+            user.set_password(password)
+            user.save()
+            changes.append("created")
+        else:
+            if not user.check_password(password):
+                user.set_password(password)  # ends the user's sessions (session auth hash)
+                changes.append("password")
+            if user.is_staff != staff:
+                user.is_staff = staff
+                changes.append("staff")
+            if changes:
                 user.save()
-                changes.append("created")
-            else:
-                if not user.check_password(password):
-                    user.set_password(password)  # ends the user's sessions (session auth hash)
-                    changes.append("password")
-                if user.is_staff != staff:
-                    user.is_staff = staff
-                    changes.append("staff")
-                if changes:
-                    user.save()
 
-            totp_uri = None
-            if options["enrol_totp"] and not user.totp_enabled:
-                secret = twofactor.enrol_directly(user)
-                changes.append("totp")
-                if options["show_totp_uri"]:
-                    totp_uri = twofactor.provisioning_uri(user, secret)
+        totp_uri = None
+        if options["enrol_totp"] and not user.totp_enabled:
+            secret = twofactor.enrol_directly(user)
+            changes.append("totp")
+            if options["show_totp_uri"] and not dry_run:
+                totp_uri = twofactor.provisioning_uri(user, secret)
 
-            codes = None
-            if options["backup_codes_file"] and twofactor.backup_codes_left(user) == 0:
-                codes = twofactor.regenerate_backup_codes(user)
-                changes.append("backup_codes")
-            if codes:
+        if options["backup_codes_file"] and twofactor.backup_codes_left(user) == 0:
+            codes = twofactor.regenerate_backup_codes(user)
+            changes.append("backup_codes")
+            if codes and not dry_run:
                 _write_codes(options["backup_codes_file"], codes)
 
         result["changed"] = bool(changes)
         result["changes"] = changes
-        result.update(self._state(user))
+        result.update(self._state(user))  # before a dry run's rollback, so it shows the state a real run leaves
         if totp_uri:
             result["otpauth_uri"] = totp_uri
-        self._print(result)
+        return result
 
     @staticmethod
     def _state(user):
