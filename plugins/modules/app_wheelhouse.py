@@ -169,6 +169,13 @@ app_wheel:
   returned: always
   type: str
   sample: crhq_app-0.1.0-py3-none-any.whl
+app_wheel_sha256:
+  description: >-
+    SHA-256 of the project's own wheel as built on the controller, for a C(--hash) requirement on the host (so a
+    wheel changed on its way fails the install, like the locked dependencies); null when RV(app_wheel) is.
+  returned: always
+  type: str
+  sample: 3f0c5d1e0b8a0f3c2f1b9a7e6d5c4b3a29181716151413121110090807060504
 files:
   description:
     - Names of the files in the wheelhouse (all wheels and C(requirements.lock)), sorted; empty in check mode
@@ -615,6 +622,8 @@ def result_of(plan, manifest, changed, pruned):
         "changed": changed or bool(pruned), "release": plan["release"], "path": plan["path"], "name": plan["name"],
         "version": plan["version"], "digest": plan["digest"], "python_version": plan["python_version"],
         "app_wheel": manifest["app_wheel"] if manifest else None,
+        "app_wheel_sha256": next((entry["sha256"] for entry in manifest["files"] if entry["name"] == manifest["app_wheel"]),
+                                 None) if manifest else None,
         "files": [entry["name"] for entry in manifest["files"]] if manifest else [],
         "pruned": pruned,
     }

@@ -162,12 +162,16 @@ def fixture_helper():
     assert len(names) == 1, "the scenario needs exactly one host in the group helper: %s" % names
     helper = get_host(names[0])
     helper.check_output("curl -sf --cacert /etc/pebble/api-ca.crt https://localhost:15000/roots/0 -o /tmp/pebble-root.pem")
-    subprocess.run(["docker", "cp", os.path.join(os.path.dirname(__file__), "crhq_webclient.py"),
-                    "%s:%s" % (names[0], WEBCLIENT)], check=True, capture_output=True)
+    helper.check_output("mkdir -p %s", os.path.dirname(WEBCLIENT))
+    for path in (WEBCLIENT, BROWSER):
+        subprocess.run(["docker", "cp", os.path.join(os.path.dirname(__file__), os.path.basename(path)),
+                        "%s:%s" % (names[0], path)], check=True, capture_output=True)
     return helper
 
 
-WEBCLIENT = "/usr/local/bin/crhq-webclient"
+WEBCLIENT = "/usr/local/lib/crhq-test/crhq_webclient.py"
+BROWSER = "/usr/local/lib/crhq-test/crhq_browser.py"
+ARTIFACTS = os.path.join(PROJECT, ".tmp", "artifacts")
 
 
 def web(helper, site, jar, *args):
@@ -175,6 +179,25 @@ def web(helper, site, jar, *args):
     the session (its cookie jar file in the helper)."""
     argv = ["python3", WEBCLIENT, "--site", site, "--jar", "/tmp/crhq-web-%s.jar" % jar] + [str(a) for a in args]
     return json.loads(helper.check_output(" ".join(shlex.quote(a) for a in argv)))
+
+
+def browser_login(helper, site, username, password, totp_secret, screenshot):
+    """Headless Chromium in the helper logs in (crhq_browser.py); returns what it saw. The screenshot is copied to
+    .tmp/artifacts/<screenshot>. Chromium trusts Pebble's current root through root's NSS database."""
+    nssdb = "sql:/root/.pki/nssdb"
+    helper.check_output("mkdir -p /root/.pki/nssdb && (certutil -d %s -L >/dev/null 2>&1 || certutil -d %s -N "
+                        "--empty-password) && (certutil -d %s -D -n pebble >/dev/null 2>&1; true) && "
+                        "certutil -d %s -A -t C,, -n pebble -i /tmp/pebble-root.pem", nssdb, nssdb, nssdb, nssdb)
+    helper.check_output("umask 077; printf %%s %s > /tmp/crhq-browser.pw", password)
+    try:
+        out = helper.check_output("python3 %s --site %s --user %s --password-file /tmp/crhq-browser.pw --totp-secret %s "
+                                  "--screenshot /tmp/%s", BROWSER, site, username, totp_secret, screenshot)
+    finally:
+        helper.run("rm -f /tmp/crhq-browser.pw")
+    os.makedirs(ARTIFACTS, exist_ok=True)
+    subprocess.run(["docker", "cp", "%s:/tmp/%s" % (helper.backend.get_hostname(), screenshot),
+                    os.path.join(ARTIFACTS, screenshot)], check=True, capture_output=True)
+    return json.loads(out)
 
 
 def https(helper, site, path, extra=""):

@@ -5,11 +5,12 @@ from inside for what only the host can show (its sandbox, its socket, its databa
 from __future__ import annotations
 
 import json
+import os
 import re
 import shlex
 
 import pytest
-from crhq_testbed import web
+from crhq_testbed import ARTIFACTS, browser_login, web
 
 testinfra_hosts = ["ansible://crhq"]
 
@@ -224,3 +225,18 @@ def test_pages_carry_a_strict_csp_and_static_files_are_cached_for_good(host, hel
     assert css["headers"]["x-content-type-options"] == "nosniff"
     release = host.file("/opt/crhq/app/current").linked_to
     assert host.file(release + "/static" + href[len("/static"):]).exists  # served from the serving release
+
+
+def test_a_real_browser_logs_in_with_totp(host, helper, site, users):
+    """Headless Chromium (Debian's, driven by Selenium and chromedriver) logs in with a password and TOTP."""
+    henry = user(host, users, "henry")
+    shot = "app-logged-in-%s.png" % host.backend.get_hostname()
+    seen = browser_login(helper, site, "henry", henry["password"], henry["secret"], shot)
+    assert seen["url"] == "https://%s/" % site, seen["steps"]
+    assert "henry" in seen["text"] and "Log out" in seen["text"], seen["text"]
+    session = [c for c in seen["cookies"] if c["name"] == SESSION]
+    assert session and session[0]["httpOnly"] and session[0]["secure"], seen["cookies"]
+    assert SESSION not in seen["document_cookie"] and "csrf" not in seen["document_cookie"], seen["document_cookie"]
+    errors = [entry for entry in seen["console"] if entry.get("level") == "SEVERE"]
+    assert not errors, errors  # CSP violations, failed loads and script errors all land here
+    assert os.path.getsize(os.path.join(ARTIFACTS, shot)) > 5000

@@ -43,9 +43,10 @@ def test_backup_drop_and_restore_gives_back_every_byte(first):
     assert first.run("systemctl start crhq-backup.service").rc == 0
     assert first.file(LAST_SUCCESS).exists
     assert not first.file("/var/backups/crhq/staging").exists  # the plaintext dump is gone
-    first.check_output("runuser -u postgres -- dropdb crhq")
+    first.check_output("runuser -u postgres -- dropdb --force crhq")  # the app is connected
     first.check_output("rm -rf /var/lib/crhq")
-    restore(first.backend.get_hostname())
+    run = restore(first.backend.get_hostname())
+    assert "Stop them while the data is replaced" in run.output and first.service("crhq-app.service").is_running
     assert digest(first) == before
     assert first.file("/var/lib/crhq/notes.txt").content_string == MARKER + "\n"
     assert first.file("/var/lib/crhq/notes.txt").user == "crhq"

@@ -50,3 +50,10 @@ check agent '{"agent_workdir": "/tmp/agent"}' 'agent_workdir must be inside agen
 
 check backup '{"backup_keep_daily": 0}' "backup_keep_daily must be at least 1"
 check postgresql '{"postgresql_owner": "postgres"}' "the owner not 'postgres'"
+check postgresql '{"postgresql_app_role": "crhq"}' 'postgresql_app_role likewise and not the owner (got "crhq")'
+
+check app '{"app_user": "agent"}' "app_user and app_group neither root nor the agent's"
+check app '{"app_session_idle_seconds": 50000}' "60 <= app_session_idle_seconds <= app_session_absolute_seconds"
+check app '{"app_totp_required": "nobody"}' "value of app_totp_required must be one of: all, staff"
+check app '{"app_hostname": "Bad Name"}' 'app_hostname must be a lowercase DNS name (got "Bad Name")'
+check app '{"app_bcrypt_cost": "high"}' "app_bcrypt_cost"

@@ -310,12 +310,13 @@ def test_build_then_cache_hit_without_pip(project, cache, capsys, pip):
     assert manifest["name"] == "Demo.App" and manifest["version"] == "1.2.3" and manifest["python_version"] == "3.11"
     assert [entry["name"] for entry in manifest["files"]] == first["files"]
     assert all(len(entry["sha256"]) == 64 for entry in manifest["files"])
+    assert first["app_wheel_sha256"] == module.file_sha256(str(house / first["app_wheel"]))
     assert sorted(os.listdir(cache)) == [".demo_app.lock", first["release"]]
 
     pip.calls.clear()
     second = run(capsys, project, cache)
     assert not second["changed"] and not pip.calls
-    for key in ("release", "path", "app_wheel", "files", "name", "version", "digest"):
+    for key in ("release", "path", "app_wheel", "app_wheel_sha256", "files", "name", "version", "digest"):
         assert second[key] == first[key]
 
 

@@ -1,0 +1,57 @@
+# -*- coding: utf-8 -*-
+"""Session expiry, through nginx TLS from the helper: the scenario sets app_session_idle_seconds 60 and
+app_session_absolute_seconds 100. One timeline serves both hosts (about 110 s in all). On each host:
+
+  an idle session I: logged in, one request, then nothing; 65 s after that request it is refused;
+  an active session A, logged in at L: requests at L+45 and L+85 work; at L+105 it is refused, although its
+  last request was only 20 s before (under the idle limit): only the absolute lifetime ends it.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+
+from crhq_testbed import get_host, web
+
+testinfra_hosts = []  # one timeline for both hosts: no per-host parametrisation
+
+ENV = "set -a; . /etc/crhq/app.env; set +a; "
+APP = "/opt/crhq/app/current/venv/bin/crhq-app"
+
+
+def make_user(host, name):
+    password = "pw-%s-correct-horse-battery" % name
+    host.check_output("umask 077; printf %%s %s > /root/%s.pw", password, name)
+    out = host.check_output(ENV + APP + " ensure_user --username %s --password-file /root/%s.pw --enrol-totp "
+                            "--show-totp-uri --force" % (name, name))
+    return password, re.search(r"secret=([A-Z2-7]+)", out).group(1)
+
+
+def status(helper, site, session):
+    return web(helper, site, session, "get", "/")["status"]
+
+
+def test_idle_and_absolute_session_lifetimes(helper, crhq_names):
+    events = []  # (when, site, session, expected status, why)
+    for name in crhq_names:
+        host = get_host(name)
+        env = host.check_output("cat /etc/crhq/app.env")
+        assert "CRHQ_SESSION_IDLE_SECONDS=60" in env and "CRHQ_SESSION_ABSOLUTE_SECONDS=100" in env, env
+        site = re.search(r"^CRHQ_HOSTNAME=(\S+)$", env, re.M).group(1)
+        for user, kind in (("ivy-idle", "idle"), ("abe-active", "active")):
+            password, secret = make_user(host, user)
+            session = "%s-%s" % (name, kind)
+            login_at = time.monotonic()
+            steps = web(helper, site, session, "login", user, password, "--totp", secret)
+            assert steps[-1]["status"] == 302 and steps[-1]["location"] == "/", steps[-1]
+            assert status(helper, site, session) == 200
+            if kind == "idle":
+                events.append((time.monotonic() + 65, site, session, 302, "an idle session outlived 60 s"))
+            else:
+                events += [(login_at + 45, site, session, 200, "an active session ended early"),
+                           (login_at + 85, site, session, 200, "an active session ended early"),
+                           (login_at + 105, site, session, 302, "a session outlived its absolute lifetime")]
+    for when, site, session, expected, why in sorted(events):
+        time.sleep(max(0.0, when - time.monotonic()))
+        assert status(helper, site, session) == expected, "%s: %s" % (session, why)
