@@ -95,7 +95,7 @@ def test_wheel_holds_the_file_contents(tmp_path):
             assert (info.external_attr >> 16) & 0o170000 != 0o120000  # a file, not a link
             assert archive.read(info) == (MODULE_UTILS / name).read_bytes()
         assert {"crhq_app/templates/base.html", "crhq_app/templates/accounts/login.html",
-                "crhq_app/static/crhq_app/app.css", "crhq_app/wsgi.py",
+                "crhq_app/static/crhq_app/app.css", "crhq_app/static/crhq_app/favicon.svg", "crhq_app/wsgi.py",
                 "crhq_app/accounts/migrations/0001_initial.py",
                 "crhq_app/accounts/migrations/0002_throttle_cache_table.py",
                 "crhq_app/accounts/management/commands/ensure_user.py"} <= names

@@ -46,6 +46,8 @@ def test_rendered_pages_hold_no_inline_script_or_style(user, client):
         html = client.get(path).content.decode()
         assert not re.search(r"<script|<style|\sstyle=|\son[a-z]+=", html, re.I), path
         assert '<link rel="stylesheet" href="/static/crhq_app/app.css">' in html
+        # a page's own icon: without one, browsers ask for /favicon.ico and log the 404 as an error
+        assert '<link rel="icon" href="/static/crhq_app/favicon.svg" type="image/svg+xml">' in html
 
 
 def test_csrf_is_required_on_every_post(user):

@@ -94,7 +94,9 @@ def test_nginx_answers_with_headers_on_loopback(host, site):
         assert header in out.lower()
 
 
-def test_the_first_converge_prints_no_deprecation_warning(first_converge_output):
-    """A normal run prints no deprecation (community.postgresql's db/database aliases did, on every run)."""
-    found = sorted({line.strip() for line in first_converge_output.splitlines() if "[DEPRECATION WARNING]" in line})
+def test_the_first_converge_prints_no_warning(first_converge_output):
+    """A normal run prints no warning and no deprecation: community.postgresql's db/database aliases did, and
+    ansible.builtin.find's "Skipped ... is not a directory" for folders a fresh host does not have yet."""
+    found = sorted({line.strip() for line in first_converge_output.splitlines()
+                    if "[DEPRECATION WARNING]" in line or "[WARNING]" in line})
     assert not found, found
