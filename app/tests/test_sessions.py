@@ -73,7 +73,7 @@ def test_idle_timeout(user, client, settings):
     assert not Session.objects.filter(session_key=session.session_key).exists()
 
 
-def test_each_request_moves_the_server_side_expiry(user, client, settings):
+def test_requests_move_the_server_side_expiry_once_per_interval(user, client, settings):
     log_in(client, user)
     key = session_key(client)
     Session.objects.filter(session_key=key).update(expire_date=Session.objects.get(session_key=key).expire_date.replace(year=2001))
@@ -84,8 +84,23 @@ def test_each_request_moves_the_server_side_expiry(user, client, settings):
     key = session_key(client)
     first = Session.objects.get(session_key=key).expire_date
     time.sleep(0.05)
+    client.get("/")  # seen just now: no write, the same expiry
+    assert Session.objects.get(session_key=key).expire_date == first
+    assert middleware.refresh_interval() == 60  # a tenth of the idle time (900 s here), at most 60 s
+    session = client.session
+    session[middleware.SEEN_AT] -= middleware.refresh_interval()  # last seen one interval ago
+    session.save()
+    saved = Session.objects.get(session_key=key).expire_date
+    time.sleep(0.05)
     client.get("/")
-    assert Session.objects.get(session_key=key).expire_date > first
+    assert Session.objects.get(session_key=key).expire_date > saved
+    assert client.session[middleware.SEEN_AT] >= int(time.time()) - 1
+
+
+def test_refresh_interval_follows_the_idle_time(settings):
+    for idle, interval in ((60, 6), (600, 60), (1800, 60), (5, 1)):
+        settings.CRHQ_SESSION_IDLE_SECONDS = idle
+        assert middleware.refresh_interval() == interval
 
 
 def test_absolute_lifetime(user, client, settings):

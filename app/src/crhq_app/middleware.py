@@ -42,13 +42,20 @@ class RealIPMiddleware:
         return self.get_response(request)
 
 
+def refresh_interval():
+    """Seconds after which a request saves its session's last-seen time again."""
+    return max(1, min(60, settings.CRHQ_SESSION_IDLE_SECONDS // 10))
+
+
 class SessionLifetimeMiddleware:
     """Ends sessions idle for CRHQ_SESSION_IDLE_SECONDS, or older than CRHQ_SESSION_ABSOLUTE_SECONDS.
 
-    Django's database sessions already expire CRHQ_SESSION_IDLE_SECONDS after their last save;
-    marking every authenticated session modified saves it (and moves that expiry on) at each
-    request. The absolute limit counts from the password login, which no request moves. A
-    half-finished login is forgotten after CRHQ_PENDING_LOGIN_SECONDS.
+    Django's database sessions already expire CRHQ_SESSION_IDLE_SECONDS after their last save.
+    The time of the last request is saved (which moves that expiry on) once it is more than a tenth
+    of the idle time old, at most every 60 s: one UPDATE per session per interval instead of one per
+    request, and an idle session may end up to that interval early, never late. The absolute limit
+    counts from the password login, which no request moves. A half-finished login is forgotten after
+    CRHQ_PENDING_LOGIN_SECONDS.
     """
 
     def __init__(self, get_response):
@@ -71,7 +78,7 @@ class SessionLifetimeMiddleware:
             if reason:
                 log.info("session ended (%s) user=%s", reason, request.user.pk)
                 auth.logout(request)  # deletes the session row and sends an empty cookie
-            else:
+            elif now - seen_at >= refresh_interval():
                 session[SEEN_AT] = now
         return self.get_response(request)
 
