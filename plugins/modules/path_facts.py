@@ -68,17 +68,15 @@ EXAMPLES = r"""
       - /etc/example/example.conf
   register: example_state
 
-- name: Write the file only when it differs
-  ansible.builtin.template:
-    src: example.conf.j2
+- name: Write the file only when it is not in place (owner, group, mode and content)
+  ansible.builtin.copy:
+    content: "example = 1\n"
     dest: /etc/example/example.conf
-    owner: root
-    group: root
-    mode: "0640"
+    mode: "0644"
   when: >-
-    '/etc/example/example.conf' not in example_state.files | crhq.platform.paths_in_place(
-      [{'path': '/etc/example/example.conf', 'mode': '0640'}],
-      {'/etc/example/example.conf': lookup('ansible.builtin.template', 'example.conf.j2')})
+    '/etc/example/example.conf' not in example_state.files
+    | crhq.platform.paths_in_place([{'path': '/etc/example/example.conf'}],
+                                   {'/etc/example/example.conf': 'example = 1\n'})
 """
 
 RETURN = r"""
