@@ -169,6 +169,22 @@ def fixture_helper():
     return helper
 
 
+def app_user(host, name, *options):
+    """A test user of the app, made with the app's own `crhq-app ensure_user` on the host (`--enrol-totp
+    --show-totp-uri --force` and any further options); its JSON result plus `password` and, when this run
+    enrolled TOTP, `secret` (the base32 TOTP secret)."""
+    password = "pw-%s-correct-horse-battery" % name
+    host.check_output("umask 077; printf %%s %s > /root/%s.pw", password, name)
+    out = host.check_output("set -a; . /etc/crhq/app.env; set +a; /opt/crhq/app/current/venv/bin/crhq-app ensure_user "
+                            "--username %s --password-file /root/%s.pw --enrol-totp --show-totp-uri --force %s"
+                            % (name, name, " ".join(shlex.quote(o) for o in options)))
+    result = json.loads(out.splitlines()[-1])
+    result["password"] = password
+    if "otpauth_uri" in result:
+        result["secret"] = re.search(r"secret=([A-Z2-7]+)", result["otpauth_uri"]).group(1)
+    return result
+
+
 WEBCLIENT = "/usr/local/lib/crhq-test/crhq_webclient.py"
 BROWSER = "/usr/local/lib/crhq-test/crhq_browser.py"
 ARTIFACTS = os.path.join(PROJECT, ".tmp", "artifacts")

@@ -10,25 +10,12 @@ import re
 import shlex
 
 import pytest
-from crhq_testbed import ARTIFACTS, browser_login, web
+from crhq_testbed import ARTIFACTS, app_user, browser_login, web
 
 testinfra_hosts = ["ansible://crhq"]
 
-ENV = "set -a; . /etc/crhq/app.env; set +a; "
-APP = "/opt/crhq/app/current/venv/bin/crhq-app"
 SESSION = "__Host-crhq_session"
 LOGIN_ERROR = "The user name or the password is wrong."
-
-
-def ensure_user(host, name, *options):
-    """A test user made with the app's own command (root-only password file), as its JSON result."""
-    password = "pw-%s-correct-horse-battery" % name
-    host.check_output("umask 077; printf %%s %s > /root/%s.pw", password, name)
-    out = host.check_output(ENV + APP + " ensure_user --username %s --password-file /root/%s.pw " % (name, name)
-                            + " ".join(options))
-    result = json.loads(out.splitlines()[-1])
-    result["password"] = password
-    return result
 
 
 @pytest.fixture(scope="module", name="users")
@@ -39,10 +26,7 @@ def fixture_users():
 def user(host, users, name, *options):
     key = (host.backend.get_hostname(), name)
     if key not in users:
-        result = ensure_user(host, name, "--enrol-totp", "--show-totp-uri", "--force", *options)
-        if "otpauth_uri" in result:
-            result["secret"] = re.search(r"secret=([A-Z2-7]+)", result["otpauth_uri"]).group(1)
-        users[key] = result
+        users[key] = app_user(host, name, *options)
     return users[key]
 
 

@@ -12,20 +12,9 @@ from __future__ import annotations
 import re
 import time
 
-from crhq_testbed import get_host, web
+from crhq_testbed import app_user, get_host, web
 
 testinfra_hosts = []  # one timeline for both hosts: no per-host parametrisation
-
-ENV = "set -a; . /etc/crhq/app.env; set +a; "
-APP = "/opt/crhq/app/current/venv/bin/crhq-app"
-
-
-def make_user(host, name):
-    password = "pw-%s-correct-horse-battery" % name
-    host.check_output("umask 077; printf %%s %s > /root/%s.pw", password, name)
-    out = host.check_output(ENV + APP + " ensure_user --username %s --password-file /root/%s.pw --enrol-totp "
-                            "--show-totp-uri --force" % (name, name))
-    return password, re.search(r"secret=([A-Z2-7]+)", out).group(1)
 
 
 def status(helper, site, session):
@@ -40,7 +29,8 @@ def test_idle_and_absolute_session_lifetimes(helper, crhq_names):
         assert "CRHQ_SESSION_IDLE_SECONDS=60" in env and "CRHQ_SESSION_ABSOLUTE_SECONDS=100" in env, env
         site = re.search(r"^CRHQ_HOSTNAME=(\S+)$", env, re.M).group(1)
         for user, kind in (("ivy-idle", "idle"), ("abe-active", "active")):
-            password, secret = make_user(host, user)
+            made = app_user(host, user)
+            password, secret = made["password"], made["secret"]
             session = "%s-%s" % (name, kind)
             login_at = time.monotonic()
             steps = web(helper, site, session, "login", user, password, "--totp", secret)
