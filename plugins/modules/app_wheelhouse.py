@@ -32,7 +32,7 @@ description:
     isolation, for which pip fetches the backend from its configured index.
   - Dependencies are fetched with C(pip download --only-binary :all:) for the target interpreter and platform,
     so no dependency is ever built from source and the host needs no compiler.
-  - Keeps only the newest O(keep) complete wheelhouses of the same project in O(cache_dir).
+  - Keeps only the O(keep) most recently used complete wheelhouses of the same project and target in O(cache_dir).
 options:
   source:
     description:
@@ -74,10 +74,11 @@ options:
     required: true
   keep:
     description:
-      - Number of complete wheelhouses of the project to keep in O(cache_dir), the one of this run included
-        (which is never removed). Older ones, by the time their manifest was written, are removed.
-      - Keep at least as many as the combinations of O(python_version) and O(architecture) in use, or runs
-        for different hosts remove each other's wheelhouses.
+      - Number of complete wheelhouses of the project to keep in O(cache_dir) for each target (O(python_version),
+        O(architecture) and O(glibc_version)), the one of this run included (which is never removed). Older ones,
+        by the time a run last built or used them, are removed.
+      - Wheelhouses of other targets are never removed by this run, so hosts of different releases converged
+        together do not remove each other's wheelhouses between building and copying them.
     type: int
     default: 5
   pip_args:
@@ -399,8 +400,17 @@ def load_manifest(directory, digest):
         return None
 
 
-def list_wheelhouses(cache_dir, name):
-    """[(manifest mtime, release)] of the complete-looking wheelhouses of the project `name`."""
+TARGET_KEYS = ("python_version", "architecture", "glibc_version")
+
+
+def same_target(manifest, target):
+    """True if the manifest was built for `target`; a manifest that names no target (an older format) matches
+    every target, so that it is pruned in time."""
+    return all(manifest.get(key) in (None, target[key]) for key in TARGET_KEYS)
+
+
+def list_wheelhouses(cache_dir, name, target):
+    """[(manifest mtime, release)] of the complete-looking wheelhouses of the project `name` for `target`."""
     found = []
     for entry in os.listdir(cache_dir):
         if entry.startswith("."):
@@ -412,7 +422,8 @@ def list_wheelhouses(cache_dir, name):
             mtime = os.stat(marker).st_mtime
         except (OSError, ValueError):
             continue
-        if isinstance(manifest, dict) and normal_name(str(manifest.get("name", ""))) == normal_name(name):
+        if (isinstance(manifest, dict) and normal_name(str(manifest.get("name", ""))) == normal_name(name)
+                and same_target(manifest, target)):
             found.append((mtime, entry))
     return found
 
@@ -605,9 +616,18 @@ def make_plan(params):
 
 def to_prune(module, plan):
     """Wheelhouse directories of the project beyond the newest `keep`."""
-    found = list_wheelhouses(plan["cache_dir"], plan["name"]) if os.path.isdir(plan["cache_dir"]) else []
+    target = {key: plan[key] for key in TARGET_KEYS}
+    found = list_wheelhouses(plan["cache_dir"], plan["name"], target) if os.path.isdir(plan["cache_dir"]) else []
     return [os.path.join(plan["cache_dir"], release)
             for release in wheelhouses_to_prune(found, plan["release"], module.params["keep"])]
+
+
+def mark_used(plan):
+    """The manifest's time is the wheelhouse's last use: a wheelhouse in use is the newest of its target."""
+    try:
+        os.utime(os.path.join(plan["path"], MANIFEST))
+    except FileNotFoundError:
+        pass
 
 
 def prune(module, plan):
@@ -631,21 +651,17 @@ def result_of(plan, manifest, changed, pruned):
 
 def run(module):
     plan = make_plan(module.params)
-    manifest = load_manifest(plan["path"], plan["digest"])
     if module.check_mode:
+        manifest = load_manifest(plan["path"], plan["digest"])
         module.exit_json(**result_of(plan, manifest, manifest is None, to_prune(module, plan)))
-    if manifest is not None:
-        pruned = []
-        if to_prune(module, plan):
-            with CacheLock(plan["cache_dir"], plan["name"]):
-                pruned = prune(module, plan)
-        module.exit_json(**result_of(plan, manifest, False, pruned))
     os.makedirs(plan["cache_dir"], exist_ok=True)
     with CacheLock(plan["cache_dir"], plan["name"]):
-        manifest = load_manifest(plan["path"], plan["digest"])  # built by a run that held the lock before us?
+        manifest = load_manifest(plan["path"], plan["digest"])  # again: built or removed by a run before us?
         built = False
         if manifest is None:
             manifest, built = build(module, plan)
+        else:
+            mark_used(plan)
         pruned = prune(module, plan)
     module.exit_json(**result_of(plan, manifest, built, pruned))
 

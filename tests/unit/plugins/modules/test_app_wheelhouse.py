@@ -414,11 +414,11 @@ def test_another_run_that_finished_first_wins(project, cache, capsys, pip):
 
 # --- keeping the newest ---------------------------------------------------------------------------------------
 
-def fake_wheelhouse(cache, release, name="Demo.App", mtime=1_000_000):
+def fake_wheelhouse(cache, release, name="Demo.App", mtime=1_000_000, **target):
     house = cache / release
     house.mkdir(parents=True)
     (house / "x.whl").write_bytes(b"x")
-    module.write_manifest(str(house), {"digest": "d-" + release, "app_wheel": "x.whl", "name": name})
+    module.write_manifest(str(house), dict({"digest": "d-" + release, "app_wheel": "x.whl", "name": name}, **target))
     os.utime(house / ".complete", (mtime, mtime))
     return str(house)
 
@@ -454,6 +454,44 @@ def test_the_current_wheelhouse_is_never_pruned(project, cache, capsys, pip):
     assert result["pruned"] == [str(cache / "1.3.0-a"), str(cache / "1.3.1-b")]
     assert visible(cache) == [current]
     assert not run(capsys, project, cache, keep=1)["changed"]
+
+
+def test_wheelhouses_of_another_target_are_never_pruned(project, cache, capsys, pip):
+    # hosts of Debian 12 and 13 converged together: each run prunes only wheelhouses of its own target, so the
+    # other host's wheelhouse, built a moment ago and not copied yet, stays whatever its age
+    python = params(project, cache)["python_version"]
+    other = "3.13" if python != "3.13" else "3.11"
+    fake_wheelhouse(cache, "1.0.0-other-python", mtime=1_000, python_version=other, architecture="x86_64",
+                    glibc_version="2.36")
+    fake_wheelhouse(cache, "1.0.0-other-arch", mtime=1_000, python_version=python, architecture="aarch64",
+                    glibc_version="2.36")
+    fake_wheelhouse(cache, "1.0.0-same", mtime=1_000, python_version=python, architecture="x86_64",
+                    glibc_version="2.36")
+    result = run(capsys, project, cache, keep=1)
+    assert result["pruned"] == [str(cache / "1.0.0-same")]
+    assert visible(cache) == sorted(["1.0.0-other-arch", "1.0.0-other-python", result["release"]])
+
+
+def test_a_wheelhouse_in_use_counts_as_the_newest(project, cache, capsys, pip):
+    current = run(capsys, project, cache)["release"]
+    os.utime(cache / current / ".complete", (1_000, 1_000))  # built long ago
+    fake_wheelhouse(cache, "1.4.0-newer", mtime=2_000_000)
+    pip.calls.clear()
+    again = run(capsys, project, cache, keep=2)  # used again: its time is now
+    assert not again["changed"] and not pip.calls
+    assert os.stat(cache / current / ".complete").st_mtime > 2_000_000
+    # the next release of the same target keeps the one just used and drops the older one
+    assert module.wheelhouses_to_prune(
+        module.list_wheelhouses(str(cache), "demo-app", {"python_version": params(project, cache)["python_version"],
+                                                         "architecture": "x86_64", "glibc_version": "2.36"}),
+        "9.0.0-next", 2) == ["1.4.0-newer"]
+
+
+def test_check_mode_does_not_mark_a_wheelhouse_used(project, cache, capsys, pip):
+    current = run(capsys, project, cache)["release"]
+    os.utime(cache / current / ".complete", (1_000, 1_000))
+    assert not run(capsys, project, cache, _ansible_check_mode=True)["changed"]
+    assert os.stat(cache / current / ".complete").st_mtime == 1_000
 
 
 def test_wheelhouses_to_prune_counts_the_current_one():
