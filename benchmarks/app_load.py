@@ -282,6 +282,7 @@ class Loader(threading.Thread):
             self.conn.connect()
             self.connects += 1
         headers = {"Cookie": "; ".join("%s=%s" % item for item in self.cookies.items())} if self.cookies else {}
+        headers.update(self.args.extra_headers)
         self.conn.request("GET", self.path, headers=headers)
         response = self.conn.getresponse()
         response.read()
@@ -326,6 +327,10 @@ class Loader(threading.Thread):
 
 def cmd_load(args):
     context = tls_context(args.cafile)
+    args.extra_headers = {}
+    if args.bearer_file:
+        with open(args.bearer_file, encoding="ascii") as handle:
+            args.extra_headers["Authorization"] = "Bearer " + handle.read().strip()
     path = stylesheet(args, context) if args.static else args.path
     cookies = []
     if args.cookie_file:
@@ -417,6 +422,7 @@ def cmd_report(args):
             return json.load(handle)
 
     login, ref, app, static, memory = (load(p) for p in (args.login, args.bcrypt, args.app, args.static, args.memory))
+    read, meta = (load(p) if p else None for p in (args.credential_read, args.credential_meta))
     mib = 1024.0
     step, check = login["password_step"], ref["checkpw"]
     workers = memory["workers_kib"]
@@ -442,6 +448,14 @@ def cmd_report(args):
         ("RSS per worker (mean)", "%.1f MiB" % per_worker, "bare venv python %.1f MiB" % bare,
          "%.2fx" % (per_worker / bare), ""),
     ]
+    if read and meta:
+        rows += [
+            ("credential read, API key (decrypt+audit)", "%.0f req/s" % read["rps"],
+             "same key, metadata GET %.0f req/s" % meta["rps"], "%.3f" % (read["rps"] / meta["rps"]), ""),
+            ("  latency p50 / p99", "%.1f / %.1f ms" % (read["latency"]["p50"] * 1000, read["latency"]["p99"] * 1000),
+             "metadata %.1f / %.1f ms" % (meta["latency"]["p50"] * 1000, meta["latency"]["p99"] * 1000),
+             "%.2fx" % (read["latency"]["p99"] / meta["latency"]["p99"]), ""),
+        ]
     print("%-44s %14s  %-38s %7s  %s" % ("figure", "value", "reference (same run)", "ratio", "target"))
     for row in rows:
         print(("%-44s %14s  %-38s %7s  %s" % row).rstrip())
@@ -473,6 +487,7 @@ def main(argv=None):
     target.add_argument("--path")
     target.add_argument("--static", action="store_true", help="the stylesheet the login page links to")
     load.add_argument("--cookie-file", help="session cookies, one a line, shared round-robin by the connections")
+    load.add_argument("--bearer-file", help="an API key, sent as Authorization: Bearer on every request")
     load.add_argument("--connections", type=int, default=8)
     load.add_argument("--seconds", type=float, default=15.0)
 
@@ -486,6 +501,8 @@ def main(argv=None):
     report = sub.add_parser("report", help="the table, from the JSON of the other subcommands")
     for name in ("login", "bcrypt", "app", "static", "memory"):
         report.add_argument("--" + name, required=True)
+    report.add_argument("--credential-read")
+    report.add_argument("--credential-meta")
 
     args = parser.parse_args(argv)
     commands = {"login": cmd_login, "load": cmd_load, "bcrypt": cmd_bcrypt, "memory": cmd_memory,

@@ -28,8 +28,10 @@ except ImportError:  # pragma: no cover
     from urllib import quote, urlencode
 
 BCRYPT_MAX_BYTES = 72
+TOTP_MIN_BYTES = 16
 _TOTP_ALGORITHMS = {"SHA1": hashlib.sha1, "SHA256": hashlib.sha256, "SHA512": hashlib.sha512}
-_BCRYPT_SALT_RE = re.compile(r"^\$2[aby]\$(0[4-9]|[12][0-9]|3[01])\$[./A-Za-z0-9]{22}$")
+_BCRYPT_HASH_RE = re.compile(r"\$2[aby]\$(0[4-9]|[12][0-9]|3[01])\$[./A-Za-z0-9]{53}")
+_BCRYPT_SALT_RE = re.compile(r"\$2[aby]\$(0[4-9]|[12][0-9]|3[01])\$[./A-Za-z0-9]{22}")  # with fullmatch
 
 
 def api_key_hash(api_key):
@@ -54,7 +56,7 @@ def bcrypt_hash(password, rounds=12, salt=None):
             raise CredentialError("bcrypt rounds must be an integer from 4 to 31, got %r" % (rounds,))
         setting = _bcrypt.gensalt(rounds=rounds)
     else:
-        if not isinstance(salt, str) or not _BCRYPT_SALT_RE.match(salt):
+        if not isinstance(salt, str) or not _BCRYPT_SALT_RE.fullmatch(salt):
             raise CredentialError("a bcrypt salt must look like '$2b$12$' followed by 22 characters of [./A-Za-z0-9]")
         setting = salt.encode("ascii")
     return _bcrypt.hashpw(secret, setting).decode("ascii")
@@ -63,9 +65,20 @@ def bcrypt_hash(password, rounds=12, salt=None):
 def bcrypt_verify(password, hashed):
     if _bcrypt is None:
         raise CredentialError("the Python package 'bcrypt' is required to verify passwords")
+    if not isinstance(password, str) or not password:
+        raise CredentialError("a password must be a non-empty string")
     try:
-        return _bcrypt.checkpw(password.encode("utf-8"), hashed.encode("ascii"))
-    except (ValueError, AttributeError, UnicodeEncodeError):
+        secret = password.encode("utf-8")
+    except UnicodeEncodeError:
+        raise CredentialError("a password must be Unicode text that UTF-8 can encode (it holds a lone surrogate)")
+    if len(secret) > BCRYPT_MAX_BYTES:
+        raise CredentialError("bcrypt uses at most %d bytes of a password; this one has %d"
+                              % (BCRYPT_MAX_BYTES, len(secret)))
+    if not isinstance(hashed, str) or not _BCRYPT_HASH_RE.fullmatch(hashed):
+        raise CredentialError("not a bcrypt hash ('$2b$' and a cost, then 53 characters of [./A-Za-z0-9])")
+    try:
+        return _bcrypt.checkpw(secret, hashed.encode("ascii"))
+    except ValueError:
         raise CredentialError("not a bcrypt hash")
 
 
@@ -77,8 +90,9 @@ def _totp_key(secret):
         key = base64.b32decode(text + "=" * (-len(text) % 8))
     except (binascii.Error, ValueError):
         raise CredentialError("the TOTP secret is not valid base32")
-    if len(key) < 10:
-        raise CredentialError("a TOTP secret needs at least 80 bits (16 base32 characters)")
+    if len(key) < TOTP_MIN_BYTES:
+        raise CredentialError("a TOTP secret needs at least 128 bits (26 base32 characters; RFC 4226 section 4), "
+                              "this one has %d" % (len(key) * 8))
     return key
 
 

@@ -48,11 +48,28 @@ VERSION = "v1"
 HEADER = PREFIX + "." + VERSION + "."
 NONCE_BYTES = 12
 TAG_BYTES = 16
-_B64URL_RE = re.compile(r"^[A-Za-z0-9_-]*$")
+_B64URL_RE = re.compile(r"[A-Za-z0-9_-]*")  # with fullmatch: "$" also matches before a newline
 _B64URL_CHARS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
 # the last character of unpadded base64url text leaves 4 (len % 4 == 2) or 2 (len % 4 == 3)
 # bits unused; canonical text has them zero
 _CANONICAL_LAST = {2: frozenset(_B64URL_CHARS[0::16]), 3: frozenset(_B64URL_CHARS[0::4])}
+# the fast parse: a payload of at least NONCE_BYTES + TAG_BYTES = 28 bytes has at least 38 characters
+_HEX = frozenset("0123456789abcdef")
+_PADDING = (b"", b"", b"==", b"=")
+_FROM_URL_ONLY = bytes.maketrans(b"-_+/", b"+/!!")
+
+
+def _a2b_strict(data):
+    """Base64 to bytes, refusing any character outside the alphabet (strict_mode needs Python 3.11)."""
+    try:
+        return binascii.a2b_base64(data, strict_mode=True)
+    except TypeError:  # pragma: no cover - Python < 3.11: the caller's checks and this full match suffice
+        if not _B64_STRICT_RE.fullmatch(data):
+            raise binascii.Error("not base64")
+        return binascii.a2b_base64(data)
+
+
+_B64_STRICT_RE = re.compile(rb"[A-Za-z0-9+/]*={0,2}")
 _TO_URL = bytes.maketrans(b"+/", b"-_")
 _FROM_URL = bytes.maketrans(b"-_", b"+/")
 _CACHE_LIMIT = 64
@@ -85,8 +102,9 @@ def _aead(kid, key_b64):
 def _keyring(keyring):
     """Accept a parsed keyring, keyring JSON text, or one raw base64 key."""
     if isinstance(keyring, dict):
-        if (keyring.get("format") != "crhq-keyring" or keyring.get("version") != 1
-                or not isinstance(keyring.get("primary"), str)):
+        version = keyring.get("version")
+        if (keyring.get("format") != "crhq-keyring" or isinstance(version, bool) or not isinstance(version, int)
+                or version != 1 or not isinstance(keyring.get("primary"), str)):
             validate_keyring(keyring)  # raises with a message that names the problem
         return keyring
     if isinstance(keyring, bytes):
@@ -127,7 +145,10 @@ def _entry(keyring, kid):
 def _aad(kid, context):
     if not isinstance(context, str) or not context:
         raise CredentialError("context must be a non-empty string naming the credential (for example 'user:42/openai_api_key')")
-    return (HEADER + kid + "\x00" + context).encode("utf-8")
+    try:
+        return (HEADER + kid + "\x00" + context).encode("utf-8")
+    except UnicodeEncodeError:
+        raise CredentialError("context must be Unicode text that UTF-8 can encode (it holds a lone surrogate)")
 
 
 def b64url_encode(data):
@@ -137,7 +158,10 @@ def b64url_encode(data):
 def b64url_decode(text):
     """Strict, canonical, unpadded base64url (RFC 4648 section 5) to bytes."""
     rem = len(text) % 4
-    if rem == 1 or not _B64URL_RE.match(text) or (rem and text[-1] not in _CANONICAL_LAST[rem]):
+    if rem == 1 or not _B64URL_RE.fullmatch(text) or (rem and text[-1] not in _CANONICAL_LAST[rem]):
+        if text != text.strip() or any(char.isspace() for char in text):
+            raise CredentialError("malformed envelope: it holds whitespace (a trailing newline?); an envelope is "
+                                  "one line of text without its line ending")
         raise CredentialError("malformed envelope: the payload is not canonical unpadded base64url")
     return binascii.a2b_base64(text.encode("ascii").translate(_FROM_URL) + b"=" * (-rem % 4))
 
@@ -174,12 +198,38 @@ def encrypt(value, keyring, context):
     kid = keyring["primary"]
     aad = _aad(kid, context)
     nonce = os.urandom(NONCE_BYTES)
-    sealed = seal(kid, _entry(keyring, kid), nonce, value.encode("utf-8"), aad)
+    try:
+        plain = value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise CredentialError("the value must be Unicode text that UTF-8 can encode (it holds a lone surrogate)")
+    sealed = seal(kid, _entry(keyring, kid), nonce, plain, aad)
     return HEADER + kid + "." + b64url_encode(nonce + sealed)
+
+
+def _parse_fast(envelope):
+    """(key id, nonce, ciphertext+tag) of a well-formed envelope, by fixed positions and one strict base64
+    decode; None for anything else, and parse() then names the problem. Every credential read comes here."""
+    if not isinstance(envelope, str) or envelope[:8] != HEADER or envelope[24:25] != ".":
+        return None
+    kid, payload = envelope[8:24], envelope[25:]
+    rem = len(payload) & 3
+    if (not _HEX.issuperset(kid) or len(payload) < 38 or rem == 1 or "=" in payload
+            or (rem and payload[-1] not in _CANONICAL_LAST[rem])):
+        return None
+    try:  # "+" and "/" become "!", which the strict decode refuses like any other foreign character
+        raw = _a2b_strict(payload.encode("ascii").translate(_FROM_URL_ONLY) + _PADDING[rem])
+    except (binascii.Error, UnicodeEncodeError, ValueError):
+        return None
+    return kid, raw[:NONCE_BYTES], raw[NONCE_BYTES:]
 
 
 def parse(envelope):
     """Split an envelope into (key id, nonce, ciphertext+tag); names the problem when malformed."""
+    return _parse_fast(envelope) or _parse_full(envelope)
+
+
+def _parse_full(envelope):
+    """parse() one check at a time, each failure with its own message."""
     if not isinstance(envelope, str):
         raise CredentialError("an envelope must be text, got %s" % type(envelope).__name__)
     if not envelope:
@@ -192,7 +242,7 @@ def parse(envelope):
     if len(parts) != 4:
         raise CredentialError("malformed envelope: expected 4 dot-separated fields, found %d" % len(parts))
     kid, payload = parts[2], parts[3]
-    if not KEY_ID_RE.match(kid):
+    if not KEY_ID_RE.fullmatch(kid):
         raise CredentialError("malformed envelope: the key id must be 16 lowercase hex digits")
     raw = b64url_decode(payload)
     if len(raw) < NONCE_BYTES + TAG_BYTES:
@@ -204,10 +254,14 @@ def parse(envelope):
 def decrypt(envelope, keyring, context):
     """Decrypt an envelope; fails unless key, context and every byte are right."""
     _require_cryptography()
-    kid, nonce, sealed = parse(envelope)
+    kid, nonce, sealed = _parse_fast(envelope) or parse(envelope)
     keyring = _keyring(keyring)
     aad = _aad(kid, context)
-    plain = unseal(kid, _entry(keyring, kid), nonce, sealed, aad)
+    try:
+        plain = _aead(kid, _entry(keyring, kid)).decrypt(nonce, sealed, aad)
+    except InvalidTag:
+        raise CredentialError("authentication failed for key id %s: wrong key, wrong context, "
+                              "or the envelope was modified" % kid)
     try:
         return plain.decode("utf-8")
     except UnicodeDecodeError:

@@ -21,7 +21,7 @@ class FileStateError(ValueError):
 
 
 def _normal_mode(mode, where):
-    if not isinstance(mode, str) or not MODE.match(mode):
+    if not isinstance(mode, str) or not MODE.fullmatch(mode):
         raise FileStateError("%s: mode must be an octal string such as '0644', got %r" % (where, mode))
     return mode.rjust(4, "0")
 

@@ -24,12 +24,16 @@ import re
 KEY_BYTES = 32
 KEYRING_FORMAT = "crhq-keyring"
 KEYRING_VERSION = 1
-KEY_ID_RE = re.compile(r"^[0-9a-f]{16}$")
+KEY_ID_RE = re.compile(r"[0-9a-f]{16}")  # use with fullmatch: "$" also matches before a newline
 _KEY_ID_DOMAIN = b"crhq key id v1\x00"
 BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 # Backup codes avoid characters that are easily confused when read aloud or typed.
 BACKUP_CODE_ALPHABET = "23456789abcdefghjkmnpqrstuvwxyz"
-TOKEN_PREFIX_RE = re.compile(r"^[A-Za-z0-9_]{0,32}$")
+TOKEN_PREFIX_RE = re.compile(r"[A-Za-z0-9_]{0,32}")
+BASE64URL_RE = re.compile(r"[A-Za-z0-9_-]+")
+BASE62_RE = re.compile(r"[0-9A-Za-z]+")
+BASE32_RE = re.compile(r"[A-Z2-7]+")
+MIN_TOKEN_BYTES = 16
 
 
 class CredentialError(ValueError):
@@ -59,9 +63,11 @@ def decode_key(text, where="key"):
     try:
         raw = base64.b64decode(text.encode("ascii"), validate=True)
     except (binascii.Error, ValueError, UnicodeEncodeError):
-        raise CredentialError("%s is not valid base64" % where)
+        raise CredentialError("%s is not valid base64 (standard alphabet with padding, no whitespace)" % where)
     if len(raw) != KEY_BYTES:
         raise CredentialError("%s must decode to %d bytes, got %d" % (where, KEY_BYTES, len(raw)))
+    if base64.b64encode(raw).decode("ascii") != text:
+        raise CredentialError("%s is not canonical base64 (its unused bits must be zero)" % where)
     return raw
 
 
@@ -96,7 +102,8 @@ def validate_keyring(keyring):
         raise CredentialError("keyring must be a mapping (parsed keyring JSON), got %s" % type(keyring).__name__)
     if keyring.get("format") != KEYRING_FORMAT:
         raise CredentialError("keyring 'format' must be %r" % KEYRING_FORMAT)
-    if keyring.get("version") != KEYRING_VERSION:
+    version = keyring.get("version")
+    if isinstance(version, bool) or not isinstance(version, int) or version != KEYRING_VERSION:  # not True, not 1.0
         raise CredentialError("unsupported keyring version %r (this collection reads version %d)"
                               % (keyring.get("version"), KEYRING_VERSION))
     entries = keyring.get("keys")
@@ -107,7 +114,7 @@ def validate_keyring(keyring):
         if not isinstance(entry, dict):
             raise CredentialError("keyring key #%d must be a mapping" % index)
         kid = entry.get("id")
-        if not isinstance(kid, str) or not KEY_ID_RE.match(kid):
+        if not isinstance(kid, str) or not KEY_ID_RE.fullmatch(kid):
             raise CredentialError("keyring key #%d has a malformed id (16 lowercase hex digits expected)" % index)
         raw = decode_key(entry.get("key"), "keyring key %s" % kid)
         if key_id(raw) != kid:
@@ -156,16 +163,61 @@ def base62(data, width):
     return "".join(reversed(chars)).rjust(width, "0")
 
 
+def base62_width(nbytes):
+    """Characters of base62 text for `nbytes` random bytes (43 for 32)."""
+    return len(base62(b"\xff" * nbytes, 0))
+
+
+def check_token(kind, value, prefix=""):
+    """Check stored material of one kind (token, api_key, hub_key, totp): its prefix, alphabet and length.
+
+    Returns None; raises CredentialError naming the problem, never the value.
+    """
+    if not isinstance(value, str):
+        raise CredentialError("%s material must be text" % kind)
+    prefix = prefix or ""
+    if kind in ("token", "api_key", "hub_key") and not value.startswith(prefix):
+        raise CredentialError("it does not start with the prefix %r" % prefix)
+    body = value[len(prefix):] if kind in ("token", "api_key", "hub_key") else value
+    if kind == "token":
+        shortest, pattern, what = len(base64.urlsafe_b64encode(b"\0" * MIN_TOKEN_BYTES).rstrip(b"=")), \
+            BASE64URL_RE, "unpadded base64url characters [A-Za-z0-9_-]"
+    elif kind in ("api_key", "hub_key"):
+        shortest, pattern, what = base62_width(MIN_TOKEN_BYTES), BASE62_RE, "base62 characters [0-9A-Za-z]"
+    elif kind == "totp":
+        shortest, pattern, what = len(base64.b32encode(b"\0" * MIN_TOKEN_BYTES).rstrip(b"=")), BASE32_RE, \
+            "upper-case base32 characters [A-Z2-7] without padding"
+    else:
+        raise CredentialError("unknown token kind %r" % (kind,))
+    if not pattern.fullmatch(body):
+        raise CredentialError("after its prefix it must hold only %s" % what if prefix else "it must hold only %s" % what)
+    if len(body) < shortest:
+        raise CredentialError("it holds %d characters of %s material; at least %d (%d random bytes) are required"
+                              % (len(body), kind, shortest, MIN_TOKEN_BYTES))
+
+
+def check_backup_codes(lines):
+    """Check backup code lines (xxxxx-xxxxx from BACKUP_CODE_ALPHABET); return their number."""
+    pattern = re.compile(r"[%s]{5}-[%s]{5}" % (BACKUP_CODE_ALPHABET, BACKUP_CODE_ALPHABET))
+    codes = [line.strip() for line in lines if line.strip()]
+    if not codes:
+        raise CredentialError("it holds no backup codes")
+    for number, code in enumerate(codes, 1):
+        if not pattern.fullmatch(code):
+            raise CredentialError("backup code %d is not two groups of 5 characters from %s joined by '-'"
+                                  % (number, BACKUP_CODE_ALPHABET))
+    return len(codes)
+
+
 def new_token(kind, prefix=None, nbytes=32):
     """Random secret text of the given kind; returns text without a trailing newline."""
-    if nbytes < 16:
-        raise CredentialError("a token needs at least 16 random bytes, got %d" % nbytes)
+    if nbytes < MIN_TOKEN_BYTES:
+        raise CredentialError("a token needs at least %d random bytes, got %d" % (MIN_TOKEN_BYTES, nbytes))
     raw = os.urandom(nbytes)
     if kind == "token":
         return (prefix or "") + base64.urlsafe_b64encode(raw).decode("ascii").rstrip("=")
     if kind in ("api_key", "hub_key"):
-        width = len(base62(b"\xff" * nbytes, 0))
-        return prefix + base62(raw, width)
+        return prefix + base62(raw, base62_width(nbytes))
     if kind == "totp":
         return base64.b32encode(raw).decode("ascii").rstrip("=")
     raise CredentialError("unknown token kind %r" % (kind,))
@@ -191,21 +243,24 @@ def new_backup_codes(count=10, length=10):
 
 
 SCRAM_ITERATIONS = 4096
+SCRAM_SALT_BYTES = 16
+SCRAM_VERIFIER_RE = re.compile(r"SCRAM-SHA-256\$([1-9][0-9]{3,6}):([A-Za-z0-9+/]+={0,2})\$([A-Za-z0-9+/]+={0,2}):([A-Za-z0-9+/]+={0,2})")
 
 
 def scram_sha256_verifier(password, salt=None, iterations=SCRAM_ITERATIONS):
     """PostgreSQL's stored form of a password for SCRAM-SHA-256 (RFC 5802, RFC 7677).
 
     ``SCRAM-SHA-256$<iterations>:<base64 salt>$<base64 StoredKey>:<base64 ServerKey>``. Without a
-    salt, one is derived from the password itself, so the same password always gives the same
-    verifier (idempotent role updates) while different passwords never share a salt. Only for
+    salt, 16 random bytes are used: a salt derived from the password would be shared by equal
+    passwords and, since the server sends it to any client, would let guesses be computed ahead.
+    Keep the verifier (see scram_sha256_matches) for repeatable role updates. Only for
     high-entropy generated passwords, which need no SASLprep.
     """
     if not isinstance(password, str) or not password:
         raise CredentialError("a SCRAM password must be a non-empty string")
     secret = password.encode("utf-8")
     if salt is None:
-        salt = hmac.new(secret, b"crhq scram salt v1", hashlib.sha256).digest()[:16]
+        salt = os.urandom(SCRAM_SALT_BYTES)
     salted = hashlib.pbkdf2_hmac("sha256", secret, salt, iterations)
     client_key = hmac.new(salted, b"Client Key", hashlib.sha256).digest()
     stored_key = hashlib.sha256(client_key).digest()
@@ -215,3 +270,18 @@ def scram_sha256_verifier(password, salt=None, iterations=SCRAM_ITERATIONS):
         return base64.b64encode(data).decode("ascii")
 
     return "SCRAM-SHA-256$%d:%s$%s:%s" % (iterations, b64(salt), b64(stored_key), b64(server_key))
+
+
+def scram_sha256_matches(verifier, password):
+    """True if `verifier` (text) is a well-formed SCRAM-SHA-256 verifier of `password`."""
+    match = SCRAM_VERIFIER_RE.fullmatch(verifier) if isinstance(verifier, str) else None
+    if match is None:
+        return False
+    try:
+        salt = base64.b64decode(match.group(2), validate=True)
+    except (binascii.Error, ValueError):
+        return False
+    if not salt:
+        return False
+    again = scram_sha256_verifier(password, salt=salt, iterations=int(match.group(1)))
+    return hmac.compare_digest(again.encode("ascii"), verifier.encode("ascii"))

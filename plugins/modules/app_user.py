@@ -203,10 +203,7 @@ otpauth_uri:
   sample: otpauth://totp/CRHQ:alice%40crhq.example.org?secret=...&issuer=CRHQ
 """
 
-import contextlib
-import json
 import os
-import re
 import secrets
 import shutil
 import tempfile
@@ -214,47 +211,17 @@ import tempfile
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.text.converters import to_native
 
-BASE_ENVIRONMENT = {"PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "LANG": "C.UTF-8"}
-ENV_KEY_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-STDERR_TAIL_LINES = 20
+from ansible_collections.crhq.platform.plugins.module_utils.app_command import (
+    BASE_ENVIRONMENT,
+    AppCommandError as AppUserError,
+    check_command,
+    exact_environment,
+    read_env_file,
+    stderr_tail,
+)
+from ansible_collections.crhq.platform.plugins.module_utils.app_command import parse_result as _parse_result
+
 MASK = "********"
-
-
-class AppUserError(Exception):
-    """A failure the module reports as its msg; never holds a secret."""
-
-
-def parse_env_file(text, path="the environment file"):
-    """KEY=VALUE lines of a systemd EnvironmentFile into a dict. Errors name the line, never its content."""
-    environment = {}
-    for number, line in enumerate(text.splitlines(), 1):
-        line = line.strip()
-        if not line or line.startswith(("#", ";")):
-            continue
-        key, sep, value = line.partition("=")
-        key, value = key.strip(), value.strip()
-        if not sep or not ENV_KEY_RE.match(key):
-            raise AppUserError("%s: line %d is not KEY=VALUE" % (path, number))
-        if value[:1] in ("'", '"'):
-            if len(value) < 2 or value[-1] != value[0]:
-                raise AppUserError("%s: line %d has an unmatched quote" % (path, number))
-            value = value[1:-1]
-        environment[key] = value
-    return environment
-
-
-def read_env_file(path):
-    try:
-        with open(path, "rb") as handle:
-            data = handle.read()
-    except (IOError, OSError) as exc:
-        raise AppUserError("cannot read the environment file %s: %s (is the app installed? run the "
-                           "crhq.platform.app role first)" % (path, to_native(exc.strerror or exc)))
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError:
-        raise AppUserError("%s is not UTF-8 text" % path)
-    return parse_env_file(text, path)
 
 
 def require_directory(path, what):
@@ -311,26 +278,6 @@ def write_uri_file(path, uri):
         raise
 
 
-@contextlib.contextmanager
-def exact_environment(environment):
-    """Make os.environ exactly `environment` for the duration, then put the old one back.
-
-    AnsibleModule.run_command() starts from a copy of os.environ and only adds environ_update to it,
-    so environ_update alone would hand the command everything the module inherited (variables
-    set with the play's `environment:`, DJANGO_SETTINGS_MODULE, PYTHON*, other CRHQ_* values...),
-    which the app's service never sees. The module is one process and one thread, so swapping
-    os.environ around the call is safe; the command then gets exactly the app's environment.
-    """
-    saved = dict(os.environ)
-    os.environ.clear()
-    os.environ.update(environment)
-    try:
-        yield
-    finally:
-        os.environ.clear()
-        os.environ.update(saved)
-
-
 def scrub(text, values):
     for value in values:
         if value:
@@ -365,19 +312,7 @@ def build_command(params, password_path, check_mode):
 
 
 def parse_result(stdout):
-    lines = [line.strip() for line in stdout.splitlines() if line.strip()]
-    try:
-        result = json.loads(lines[-1])
-    except (IndexError, ValueError):
-        result = None
-    if not isinstance(result, dict) or "changed" not in result:
-        raise AppUserError("crhq-app ensure_user printed no JSON result line")
-    return result
-
-
-def stderr_tail(stderr):
-    lines = [line.rstrip() for line in stderr.splitlines() if line.strip()]
-    return "\n".join(lines[-STDERR_TAIL_LINES:])
+    return _parse_result(stdout, "crhq-app ensure_user")
 
 
 def run(module, secret_values):
@@ -388,12 +323,7 @@ def run(module, secret_values):
         raise AppUserError("name must not be empty")
     if params["password"] is not None and not params["password"]:
         raise AppUserError("password must not be empty")
-    command = params["command"]
-    if not os.path.exists(command):
-        raise AppUserError("the CRHQ app is not installed: %s does not exist (run the crhq.platform.app role first)"
-                           % command)
-    if not os.access(command, os.X_OK) or os.path.isdir(command):
-        raise AppUserError("%s is not an executable file" % command)
+    check_command(params["command"])
     environment = dict(BASE_ENVIRONMENT)
     environment.update(read_env_file(params["env_file"]))
     if params["totp_uri_file"]:

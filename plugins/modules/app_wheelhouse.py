@@ -240,7 +240,7 @@ class WheelhouseError(Exception):
 # --- input --------------------------------------------------------------------------------------------------
 
 def parse_version(value, option):
-    match = VERSION_RE.match(value or "")
+    match = VERSION_RE.fullmatch(value or "")
     if not match:
         raise WheelhouseError("%s must have the form X.Y (for example 3.11), got %r" % (option, value))
     return int(match.group(1)), int(match.group(2))

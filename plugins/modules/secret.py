@@ -17,8 +17,10 @@ description:
     a master keyring of AES-256 keys, a session secret or password (O(type=token)), API and hub keys
     with recognisable prefixes, a TOTP secret, or a set of one-time backup codes.
   - Never overwrites existing material. A file that exists and is valid is left as it is (only its
-    owner, group and mode are enforced); a file that exists but is not valid makes the task fail
-    with a message that names the problem, and the file is not touched.
+    owner, group and mode are enforced); a file that exists but is not valid (wrong prefix, alphabet or length
+    for its O(type), as C(docs/crypto-format.md) specifies) makes the task fail with a message that names the
+    problem, and the file is not touched. A new file is linked into place, so it never replaces one that another
+    process wrote meanwhile.
   - O(rotate=true) adds a new key to an existing keyring and makes it the primary; older keys stay
     so that everything encrypted under them still decrypts (see P(crhq.platform.rewrap_credential#filter)).
   - Returns key ids and fingerprints, never key material; the diff shows only ids and counts.
@@ -42,6 +44,9 @@ options:
     description:
       - With O(type=keyring), add a new primary key to an existing keyring. Every run with
         V(true) adds a key, so set it for the one run that rotates.
+      - The rotated file keeps the owner, group and mode of the file it replaces (unless the task sets them), and
+        runs of this module on files of one directory take turns on a lock, so two rotations at the same time
+        both add their key.
     type: bool
     default: false
   prefix:
@@ -61,7 +66,8 @@ options:
       - With O(type=token), also return RV(scram_sha256), the PostgreSQL SCRAM-SHA-256 verifier of the
         token, computed on the host. Give it to M(community.postgresql.postgresql_user) as the
         password. The database role gets the token as its password while the token never leaves
-        the host. The salt is derived from the token, so the verifier is the same on every run.
+        the host. The salt is 16 random bytes; the verifier is kept in C(<path>.scram) (mode C(0600), the module's
+        user), so later runs return the same verifier while it matches the token, and a new token gets a new salt.
     type: bool
     default: false
 extends_documentation_fragment:
@@ -170,6 +176,7 @@ codes:
 """
 
 import os
+import stat
 import tempfile
 
 from ansible.module_utils.basic import AnsibleModule
@@ -178,6 +185,8 @@ from ansible.module_utils.common.text.converters import to_bytes, to_native, to_
 from ansible_collections.crhq.platform.plugins.module_utils.keyring import (
     TOKEN_PREFIX_RE,
     CredentialError,
+    check_backup_codes,
+    check_token,
     dump_keyring,
     fingerprint,
     keyring_summary,
@@ -186,9 +195,16 @@ from ansible_collections.crhq.platform.plugins.module_utils.keyring import (
     new_token,
     parse_keyring,
     rotate_keyring,
+    scram_sha256_matches,
     scram_sha256_verifier,
 )
 
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - not POSIX
+    fcntl = None
+
+SCRAM_SUFFIX = ".scram"
 DEFAULT_PREFIX = {"api_key": "crhq_ak_", "hub_key": "crhq_hk_", "token": ""}
 DEFAULT_BYTES = {"token": 32, "api_key": 32, "hub_key": 32, "totp": 20}
 
@@ -211,15 +227,17 @@ def check_existing(kind, text, prefix, path):
             raise CredentialError(where + "is not a valid keyring (%s); it was left untouched" % exc)
     lines = text.splitlines()
     if kind == "backup_codes":
-        codes = [line for line in lines if line.strip()]
-        if not codes:
-            raise CredentialError(where + "holds no backup codes; it was left untouched")
-        return {"codes": len(codes)}
+        try:
+            return {"codes": check_backup_codes(lines)}
+        except CredentialError as exc:
+            raise CredentialError(where + "is not a valid backup codes file: %s; it was left untouched" % exc)
     if len(lines) != 1 or not lines[0].strip():
         raise CredentialError(where + "does not hold exactly one line of %s material; it was left untouched" % kind)
     value = lines[0].strip()
-    if prefix and not value.startswith(prefix):
-        raise CredentialError(where + "does not start with the prefix %r; it was left untouched" % prefix)
+    try:
+        check_token(kind, value, prefix)
+    except CredentialError as exc:
+        raise CredentialError(where + "is not valid %s material: %s; it was left untouched" % (kind, exc))
     return {"fingerprint": fingerprint(value)}
 
 
@@ -235,25 +253,71 @@ def describe(kind, summary):
     return "%s %s\n" % (kind, summary["fingerprint"])
 
 
-def write_atomically(path, text):
-    """Write a new file: created 0600, flushed to disk, moved into place in one step."""
+class DirectoryLock:
+    """An exclusive flock on the file's directory: read, rotate and write are one step for every run of this
+    module (two rotations of one keyring at the same time would otherwise lose a key)."""
+
+    def __init__(self, path):
+        self.directory = os.path.dirname(path) or "."
+        self.fd = None
+
+    def __enter__(self):
+        self.fd = os.open(self.directory, os.O_RDONLY)
+        if fcntl is not None:
+            fcntl.flock(self.fd, fcntl.LOCK_EX)
+        return self
+
+    def __exit__(self, *exc):
+        os.close(self.fd)  # releases the lock
+        return False
+
+
+def write_atomically(path, text, replace=False):
+    """Write a file: made 0600 (or with the owner, group and mode of the file it replaces), flushed to disk,
+    then put in place in one step. A new file is linked, so it never replaces a file that appeared meanwhile
+    (FileExistsError); with `replace`, it is renamed over the old one."""
     directory = os.path.dirname(path) or "."
     fd, tmp = tempfile.mkstemp(prefix=".crhq-secret-", dir=directory)
     try:
         with os.fdopen(fd, "wb") as handle:
+            if replace:
+                old = os.stat(path)
+                os.fchown(handle.fileno(), old.st_uid, old.st_gid)
+                os.fchmod(handle.fileno(), stat.S_IMODE(old.st_mode))
             handle.write(to_bytes(text))
             handle.flush()
             os.fsync(handle.fileno())
-        os.rename(tmp, path)
-    except Exception:
-        if os.path.exists(tmp):
+        if replace:
+            os.rename(tmp, path)
+        else:
+            os.link(tmp, path)
+    finally:
+        if os.path.lexists(tmp):
             os.unlink(tmp)
-        raise
     dir_fd = os.open(directory, os.O_RDONLY)
     try:
         os.fsync(dir_fd)
     finally:
         os.close(dir_fd)
+
+
+def scram_verifier(module, path, password):
+    """The SCRAM-SHA-256 verifier of `password`, kept in `<path>.scram` (root only) with its random salt:
+    the same verifier on every run while it matches the password, a new salt otherwise."""
+    keep = path + SCRAM_SUFFIX
+    try:
+        with open(keep, encoding="utf-8") as handle:
+            stored = handle.read().strip()
+    except (OSError, UnicodeError):
+        stored = None
+    if stored is not None and scram_sha256_matches(stored, password):
+        return stored, False
+    verifier = scram_sha256_verifier(password)
+    if not module.check_mode:
+        if os.path.lexists(keep):
+            os.unlink(keep)  # of another password, or damaged: it only ever held a verifier
+        write_atomically(keep, verifier + "\n")
+    return verifier, True
 
 
 def generate(module, kind, existing_text):
@@ -278,7 +342,7 @@ def run(module):
         params["prefix"] = DEFAULT_PREFIX.get(kind, "")
     elif kind not in DEFAULT_PREFIX:
         module.fail_json(msg="prefix only applies to types token, api_key and hub_key")
-    if not TOKEN_PREFIX_RE.match(params["prefix"]):
+    if not TOKEN_PREFIX_RE.fullmatch(params["prefix"]):
         module.fail_json(msg="prefix must be at most 32 characters of [A-Za-z0-9_]")
     if params["bytes"] is None:
         params["bytes"] = DEFAULT_BYTES.get(kind, 32)
@@ -293,19 +357,24 @@ def run(module):
     if not os.path.isdir(os.path.dirname(path) or "."):
         module.fail_json(msg="the directory of %s does not exist; create it first" % path)
 
-    exists = os.path.exists(path)
-    existing_text = read_existing(path) if exists else None
-    before = check_existing(kind, existing_text, params["prefix"], path) if exists else None
-    created = not exists
-    rotated = bool(params["rotate"]) and exists
-    after = before
-    if created or rotated:
-        after = None
-        if not module.check_mode:
-            content, after = generate(module, kind, existing_text)
-            write_atomically(path, content)
+    with DirectoryLock(path):
+        exists = os.path.exists(path)
+        existing_text = read_existing(path) if exists else None
+        before = check_existing(kind, existing_text, params["prefix"], path) if exists else None
+        created = not exists
+        rotated = bool(params["rotate"]) and exists
+        after = before
+        if created or rotated:
+            after = None
+            if not module.check_mode:
+                content, after = generate(module, kind, existing_text)
+                write_atomically(path, content, replace=rotated)
+        scram_changed = False
+        if params["scram_sha256"] and os.path.exists(path):
+            scram, scram_changed = scram_verifier(module, path, read_existing(path).strip())
 
-    result = {"changed": created or rotated, "path": path, "type": kind, "created": created, "rotated": rotated}
+    result = {"changed": created or rotated or scram_changed, "path": path, "type": kind, "created": created,
+              "rotated": rotated}
     if result["changed"] and module._diff:
         planned = "new %s (check mode)\n" % ("primary key" if rotated else kind)
         result["diff"] = {"before_header": path, "after_header": path, "before": describe(kind, before),
@@ -321,7 +390,7 @@ def run(module):
         summary = {"primary_key_id": None, "key_ids": [], "key_details": []}
     result.update(summary or {})
     if params["scram_sha256"] and os.path.exists(path):
-        result["scram_sha256"] = scram_sha256_verifier(read_existing(path).strip())
+        result["scram_sha256"] = scram
     module.exit_json(**result)
 
 

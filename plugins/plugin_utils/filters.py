@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import binascii
 import functools
 
 from ansible.errors import AnsibleFilterError
@@ -25,6 +26,12 @@ def filter_function(name, func):
             return func(*args, **kwargs)
         except CredentialError as exc:
             raise AnsibleFilterError("%s: %s" % (name, exc)) from None
+        except binascii.Error:
+            # the message of binascii can only say "Incorrect padding" or similar: name the kind of problem
+            raise AnsibleFilterError("%s: an argument is not valid base64 or base32" % name) from None
+        except UnicodeError:
+            # the codec's message quotes the offending character, which may be part of a secret
+            raise AnsibleFilterError("%s: an argument is not text that UTF-8 can encode or decode" % name) from None
         except TypeError as exc:
             # wrong number or names of arguments: the message names parameters only
             raise AnsibleFilterError("%s: %s" % (name, exc)) from None

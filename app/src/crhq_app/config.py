@@ -17,6 +17,7 @@ DEFAULTS = {
     "CRHQ_DB_PORT": "5432",
     "CRHQ_SESSION_IDLE_SECONDS": "1800",
     "CRHQ_SESSION_ABSOLUTE_SECONDS": "43200",
+    "CRHQ_TOKEN_SECONDS": "3600",
     "CRHQ_BCRYPT_COST": "12",
     "CRHQ_TOTP_REQUIRED": "all",
     "CRHQ_LOG_LEVEL": "INFO",
@@ -40,6 +41,7 @@ class Config:
     secret_key: str = dataclasses.field(repr=False)
     session_idle_seconds: int
     session_absolute_seconds: int
+    token_seconds: int
     bcrypt_cost: int
     totp_required: str
     static_root: str
@@ -99,7 +101,7 @@ def load(environ):
     read = _Reader(environ)
 
     hostname = read.text("CRHQ_HOSTNAME").lower()
-    if hostname and not HOSTNAME_RE.match(hostname):
+    if hostname and not HOSTNAME_RE.fullmatch(hostname):
         read.problems.append("CRHQ_HOSTNAME must be a DNS name without scheme, port or path, got %r" % hostname[:80])
 
     db_name = read.text("CRHQ_DB_NAME")
@@ -127,6 +129,7 @@ def load(environ):
         read.problems.append("CRHQ_SESSION_ABSOLUTE_SECONDS (%d) must not be shorter than CRHQ_SESSION_IDLE_SECONDS (%d)"
                              % (absolute, idle))
 
+    token_seconds = read.integer("CRHQ_TOKEN_SECONDS", 60, 86400)
     bcrypt_cost = read.integer("CRHQ_BCRYPT_COST", 4, 31)
     totp_required = read.choice("CRHQ_TOTP_REQUIRED", TOTP_POLICIES)
 
@@ -141,6 +144,7 @@ def load(environ):
     return Config(
         hostname=hostname, db_name=db_name, db_user=db_user, db_host=db_host, db_port=db_port,
         db_password=db_password, keyring=keyring, secret_key=secret_key,
-        session_idle_seconds=idle, session_absolute_seconds=absolute, bcrypt_cost=bcrypt_cost,
+        session_idle_seconds=idle, session_absolute_seconds=absolute, token_seconds=token_seconds,
+        bcrypt_cost=bcrypt_cost,
         totp_required=totp_required, static_root=static_root, log_level=log_level,
     )

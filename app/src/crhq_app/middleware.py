@@ -3,6 +3,7 @@
 import ipaddress
 import logging
 import time
+import uuid
 
 from django.conf import settings
 from django.contrib import auth
@@ -94,3 +95,23 @@ class LoginRequiredMiddleware(auth_middleware.LoginRequiredMiddleware):
         if request.path.startswith("/api/"):
             return JsonResponse({"error": "authentication required"}, status=401)
         return super().handle_no_permission(request, view_func)
+
+
+_REQUEST_ID_CHARS = frozenset("0123456789abcdef")
+
+
+class RequestIdMiddleware:
+    """request.request_id: nginx's $request_id (32 hex digits, in X-Request-ID), or a new one; sent back in
+    X-Request-ID. The audit log records it, so an entry can be found in nginx's access log."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        given = request.META.get("HTTP_X_REQUEST_ID", "")
+        if len(given) != 32 or not _REQUEST_ID_CHARS.issuperset(given):
+            given = uuid.uuid4().hex
+        request.request_id = given
+        response = self.get_response(request)
+        response["X-Request-ID"] = given
+        return response

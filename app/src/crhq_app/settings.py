@@ -33,11 +33,13 @@ INSTALLED_APPS = [
     "csp",
     "django_ratelimit",
     "crhq_app.accounts",
+    "crhq_app.vault",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "crhq_app.middleware.RealIPMiddleware",
+    "crhq_app.middleware.RequestIdMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -129,6 +131,7 @@ SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_SAVE_EVERY_REQUEST = False  # the lifetime middleware marks every authenticated session modified
 CRHQ_SESSION_IDLE_SECONDS = config.session_idle_seconds
 CRHQ_SESSION_ABSOLUTE_SECONDS = config.session_absolute_seconds
+CRHQ_TOKEN_SECONDS = config.token_seconds  # API bearer tokens of people (crhq_app.vault.tokens)
 CRHQ_PENDING_LOGIN_SECONDS = 600  # password accepted, second factor (or first enrolment) not yet done
 
 CSRF_COOKIE_NAME = "__Host-crhq_csrf"
@@ -195,5 +198,7 @@ LOGGING = {
     "loggers": {
         "django": {"handlers": ["stderr"], "level": config.log_level, "propagate": False},
         "crhq": {"handlers": ["stderr"], "level": config.log_level, "propagate": False},
+        # every committed audit row, one JSON line each, whatever the log level: the journal's copy
+        "crhq.audit": {"handlers": ["stderr"], "level": "INFO", "propagate": False},
     },
 }

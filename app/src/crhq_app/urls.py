@@ -1,6 +1,8 @@
 from django.urls import path
 
 from crhq_app.accounts import views
+from crhq_app.vault import api as vault_api
+from crhq_app.vault import views as vault_views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -16,4 +18,16 @@ urlpatterns = [
     path("account/2fa/enrol/", views.two_factor_enrol, name="two-factor-enrol"),
     path("account/2fa/backup-codes/", views.backup_codes, name="backup-codes"),
     path("api/me", views.api_me, name="api-me"),
+    path("credentials/", vault_views.credentials, name="credentials"),
+    path("credentials/<slug:name>/", vault_views.credential, name="credential"),
+    path("credentials/<slug:name>/delete", vault_views.credential_delete, name="credential-delete"),
+    path("credentials/<slug:name>/restore", vault_views.credential_restore, name="credential-restore"),
+    path("audit/", vault_views.audit_log, name="audit"),
+    path("api/v1/credentials", vault_api.credentials, name="api-credentials"),
+    path("api/v1/credentials/<slug:name>", vault_api.credential, name="api-credential"),
+    path("api/v1/credentials/<slug:name>/value", vault_api.credential_value, name="api-credential-value"),
+    path("api/v1/credentials/<slug:name>/restore", vault_api.credential_restore, name="api-credential-restore"),
+    path("api/v1/audit", vault_api.audit_log, name="api-audit"),
+    path("api/v1/tokens", vault_api.session_tokens, name="api-tokens"),
+    path("api/v1/tokens/<slug:token_id>", vault_api.session_token, name="api-token"),
 ]

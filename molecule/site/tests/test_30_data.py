@@ -5,6 +5,9 @@ The destructive tests (restores, a failed backup, repository damage) are in test
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import json
 import time
 
@@ -37,6 +40,22 @@ def test_owner_logs_in_over_scram_with_the_password_generated_on_the_host(host):
     assert host.run("setpriv --reuid=crhq --regid=crhq --init-groups cat /etc/crhq/keys/db.password").rc != 0
     runtime = host.file("/etc/crhq/keys/db-app.password")
     assert runtime.user == "root" and runtime.group == "crhq" and runtime.mode == 0o640
+
+
+@pytest.mark.parametrize("role, password_file", [("crhq", "db.password"), ("crhq_app", "db-app.password")])
+def test_scram_salt_is_random_and_the_verifier_is_kept_root_only(host, role, password_file):
+    """PostgreSQL stores exactly the verifier kept next to the password, whose salt is random: not derived from
+    the password, as it once was (equal passwords shared a salt, and the salt let guesses be computed ahead)."""
+    kept = host.file("/etc/crhq/keys/%s.scram" % password_file)
+    assert kept.user == "root" and kept.group == "root" and kept.mode == 0o600
+    verifier = kept.content_string.strip()
+    stored = host.check_output(
+        "runuser -u postgres -- psql -qAt -c \"select rolpassword from pg_authid where rolname='%s'\"" % role)
+    assert stored == verifier
+    password = host.file("/etc/crhq/keys/%s" % password_file).content_string.strip().encode()
+    salt = base64.b64decode(verifier.split("$")[1].split(":")[1])
+    assert len(salt) == 16
+    assert salt != hmac.new(password, b"crhq scram salt v1", hashlib.sha256).digest()[:16]
 
 
 APP_PSQL = ("PGPASSWORD=$(cat /etc/crhq/keys/db-app.password) psql -h /run/postgresql -U crhq_app -d crhq "

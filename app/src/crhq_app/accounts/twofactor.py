@@ -33,13 +33,13 @@ def _totp(secret):
 
 def normalise_totp_code(text):
     code = (text or "").replace(" ", "").strip()
-    return code if _TOTP_CODE_RE.match(code) else None
+    return code if _TOTP_CODE_RE.fullmatch(code) else None
 
 
 def normalise_backup_code(text):
     """'ABCDE FGHIJ', 'abcdefghij' and 'abcde-fghij' are the same code; None when malformed."""
     code = (text or "").strip().lower().replace(" ", "").replace("-", "")
-    return code[:5] + "-" + code[5:] if _BACKUP_CODE_RE.match(code) else None
+    return code[:5] + "-" + code[5:] if _BACKUP_CODE_RE.fullmatch(code) else None
 
 
 def provisioning_uri(user, secret):

@@ -7,7 +7,7 @@ from django.conf import settings
 from django.contrib.auth import authenticate, login, logout, update_session_auth_hash
 from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.forms import PasswordChangeForm
-from django.db import DatabaseError, connection
+from django.db import DatabaseError, connection, transaction
 from django.db.models import F
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render, resolve_url
@@ -17,6 +17,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from crhq_app.middleware import LOGIN_AT, PENDING, SEEN_AT
+from crhq_app.vault import audit
 
 from . import throttle, twofactor
 from .forms import CodeForm, EnrolForm, LoginForm, PasswordConfirmForm
@@ -32,6 +33,20 @@ BACKEND = "django.contrib.auth.backends.ModelBackend"
 
 def _address(request):
     return request.META.get("REMOTE_ADDR", "?")
+
+
+def _audit(request, action, user, result="ok", **detail):
+    """An audit row for an account event. A failure is refused when its row cannot be written too; a
+    refusal whose row cannot be written is still refused (the journal has the error)."""
+    try:
+        audit.record(action, actor_type="user" if user is not None else "anonymous",
+                     actor="user:%d:%s" % (user.pk, user.get_username()) if user is not None else "anonymous",
+                     object_type="user", object_id=detail.pop("account", None) or (user.get_username() if user else ""),
+                     result=result, address=_address(request), request_id=getattr(request, "request_id", ""),
+                     detail=detail)
+    except audit.AuditUnavailable:
+        if result == "ok":
+            raise
 
 
 def _safe_next(request, candidate):
@@ -58,6 +73,7 @@ def _pending(request):
 def _complete_login(request, user, password_at):
     """Both factors given: log in (Django's login() rotates the session key and the CSRF token)."""
     pending = request.session.pop(PENDING, None) or {}
+    _audit(request, "auth.login", user, second_factor=pending.get("factor", "none"))
     login(request, user, backend=BACKEND)
     now = int(time.time())
     request.session[LOGIN_AT] = password_at or now
@@ -84,6 +100,7 @@ def login_view(request):
         if user is None:
             throttle.record_failure(request, username)
             log.warning("login failed account=%r address=%s", username[:150], _address(request))
+            _audit(request, "auth.login", None, result="denied", account=username[:150], reason="password")
             form.add_error(None, LOGIN_ERROR)
         else:
             request.session.cycle_key()  # a new session key once the password is right
@@ -113,13 +130,15 @@ def login_verify(request):
             return throttle.throttled_response(request, wait, user.get_username())
         code = form.cleaned_data["code"]
         if twofactor.normalise_totp_code(code):
-            ok = twofactor.verify_totp(user, code)
+            ok, factor = twofactor.verify_totp(user, code), "totp"
         else:
-            ok = twofactor.use_backup_code(user, code)
+            ok, factor = twofactor.use_backup_code(user, code), "backup_code"
         if ok:
+            request.session[PENDING] = dict(pending, factor=factor)
             return redirect(_complete_login(request, user, pending.get("at")))
         throttle.record_failure(request, user.get_username())
         log.warning("second factor failed user=%s address=%s", user.pk, _address(request))
+        _audit(request, "auth.login", user, result="denied", reason="second factor")
         form.add_error(None, CODE_ERROR)
     return render(request, "accounts/verify.html", {"form": form})
 
@@ -138,9 +157,13 @@ def _enrol(request, user, template, needs_password, after_success):
             return throttle.throttled_response(request, wait, user.get_username())
         if needs_password and not user.check_password(form.cleaned_data["password"]):
             form.add_error("password", PASSWORD_ERROR)
-        elif twofactor.confirm_enrolment(user, form.cleaned_data["code"]):
-            return after_success()
         else:
+            with transaction.atomic():  # no new authenticator without its audit row
+                enrolled = twofactor.confirm_enrolment(user, form.cleaned_data["code"])
+                if enrolled:
+                    _audit(request, "auth.totp_enrol", user, replaced=needs_password)
+            if enrolled:
+                return after_success()
             form.add_error("code", CODE_ERROR)
         throttle.record_failure(request, user.get_username())
     # the secret is not shown again: the page offers to start over with a new one
@@ -208,7 +231,9 @@ def backup_codes(request):
         if wait:
             return throttle.throttled_response(request, wait, user.get_username())
         if user.check_password(form.cleaned_data["password"]):
-            codes = twofactor.regenerate_backup_codes(user)
+            with transaction.atomic():
+                codes = twofactor.regenerate_backup_codes(user)
+                _audit(request, "auth.backup_codes", user)
             return render(request, "accounts/backup_codes.html", {"codes": codes, "next_url": resolve_url("two-factor")})
         throttle.record_failure(request, user.get_username())
         form.add_error("password", PASSWORD_ERROR)
@@ -226,7 +251,9 @@ def password_change(request):
         if wait:
             return throttle.throttled_response(request, wait, request.user.get_username())
         if form.is_valid():
-            form.save()
+            with transaction.atomic():  # no new password without its audit row
+                form.save()
+                _audit(request, "auth.password_change", request.user)
             update_session_auth_hash(request, form.user)  # keeps this session, under a new key
             log.info("password changed user=%s address=%s", request.user.pk, _address(request))
             return render(request, "accounts/password_changed.html")
@@ -249,7 +276,9 @@ def logout_view(request):
 def logout_everywhere(request):
     """Ends every session of the user, on every device, this one included."""
     user = request.user
-    User.objects.filter(pk=user.pk).update(session_epoch=F("session_epoch") + 1)
+    with transaction.atomic():
+        User.objects.filter(pk=user.pk).update(session_epoch=F("session_epoch") + 1)
+        _audit(request, "auth.logout_everywhere", user)
     log.info("logout everywhere user=%s", user.pk)
     logout(request)
     return redirect("login")

@@ -59,14 +59,15 @@ def test_totp_uri_is_read_back_by_pyotp():
 
 @pytest.mark.parametrize("kwargs, message", [
     ({"secret": "not base32!"}, "not valid base32"),
-    ({"secret": "AAAA"}, "at least 80 bits"),
+    ({"secret": "AAAA"}, "at least 128 bits"),
+    ({"secret": "JBSWY3DPEHPK3PXP"}, "at least 128 bits"),  # 80 bits: RFC 4226 asks for 128
     ({"secret": ""}, "non-empty base32"),
     ({"digits": 5}, "digits must be 6, 7 or 8"),
     ({"period": 0}, "period must be a positive"),
     ({"algorithm": "MD5"}, "algorithm must be one of"),
 ])
 def test_totp_bad_input(kwargs, message):
-    args = {"secret": "JBSWY3DPEHPK3PXP"}
+    args = {"secret": "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"}
     args.update(kwargs)
     with pytest.raises(CredentialError, match=re.escape(message)):
         totp_code(**args)
@@ -74,9 +75,9 @@ def test_totp_bad_input(kwargs, message):
 
 def test_totp_uri_bad_input():
     with pytest.raises(CredentialError, match="issuer"):
-        totp_uri("JBSWY3DPEHPK3PXP", "a", issuer="a:b")
+        totp_uri("JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP", "a", issuer="a:b")
     with pytest.raises(CredentialError, match="account"):
-        totp_uri("JBSWY3DPEHPK3PXP", "")
+        totp_uri("JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP", "")
 
 
 def test_api_key_hash():

@@ -304,3 +304,36 @@ def test_errors_never_carry_key_material_or_plaintext(sealed):
             failure()
         text = str(info.value) + repr(info.value)
         assert not any(s in text for s in secrets), text
+
+
+# --- the fast parse on the read path agrees with the full parse -------------------------------------------------
+
+FAST_SAMPLES = [encrypt(value, KEYRING, "c") for value in ("", "s", "sk", "sk-example")]  # every payload length mod 4
+EDIT_CHARACTERS = "+/=-_ .\n\tAaFf09gG\u00e9\udcff"
+
+
+def _full_parse_or_none(candidate):
+    try:
+        return envelope._parse_full(candidate)
+    except CredentialError:
+        return None
+
+
+def test_the_fast_parse_agrees_with_the_full_parse_on_every_one_character_edit():
+    for sample in FAST_SAMPLES:
+        assert envelope._parse_full(sample) is not None
+        assert envelope._parse_fast(sample) == envelope._parse_full(sample)
+        for position in range(len(sample) + 1):
+            for char in EDIT_CHARACTERS:
+                for candidate in (sample[:position] + char + sample[position:],       # inserted
+                                  sample[:position] + char + sample[position + 1:],   # replaced
+                                  sample[:position] + sample[position + 1:]):         # removed
+                    assert envelope._parse_fast(candidate) == _full_parse_or_none(candidate), repr(candidate)
+
+
+@settings(max_examples=500, deadline=None)
+@given(sample=st.sampled_from(FAST_SAMPLES), position=st.integers(min_value=0, max_value=80),
+       text=st.text(alphabet=EDIT_CHARACTERS, min_size=2, max_size=4), cut=st.booleans())
+def test_the_fast_parse_agrees_with_the_full_parse_on_longer_edits(sample, position, text, cut):
+    candidate = sample[:position] + text + sample[position + (len(text) if cut else 0):]
+    assert envelope._parse_fast(candidate) == _full_parse_or_none(candidate), repr(candidate)

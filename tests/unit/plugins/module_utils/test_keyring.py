@@ -159,9 +159,16 @@ def test_scram_verifier_against_the_rfc7677_exchange():
     assert hashlib.sha256(client_key).digest() == stored_key
 
 
-def test_scram_verifier_salt_is_derived_and_stable():
-    from ansible_collections.crhq.platform.plugins.module_utils.keyring import scram_sha256_verifier
-    assert scram_sha256_verifier("a-token") == scram_sha256_verifier("a-token")
-    assert scram_sha256_verifier("a-token").split("$")[1] != scram_sha256_verifier("b-token").split("$")[1]
+def test_scram_verifier_salt_is_random_and_the_verifier_is_recognised_again():
+    from ansible_collections.crhq.platform.plugins.module_utils.keyring import (
+        scram_sha256_matches, scram_sha256_verifier)
+    first, second = scram_sha256_verifier("a-token"), scram_sha256_verifier("a-token")
+    # equal passwords never share a salt, and the salt says nothing about the password
+    assert first.split("$")[1] != second.split("$")[1]
+    assert len(base64.b64decode(first.split("$")[1].split(":")[1])) == 16
+    assert scram_sha256_matches(first, "a-token") and scram_sha256_matches(second, "a-token")
+    assert not scram_sha256_matches(first, "b-token")
+    for damaged in ("", "SCRAM-SHA-256$4096:$x:y", first + "\n", first.replace("4096", "0"), first[:-4], None):
+        assert not scram_sha256_matches(damaged, "a-token")
     with pytest.raises(CredentialError, match="non-empty"):
         scram_sha256_verifier("")

@@ -10,6 +10,7 @@ import sys
 
 import pytest
 
+from ansible_collections.crhq.platform.plugins.module_utils import app_command
 from ansible_collections.crhq.platform.plugins.modules import app_user
 
 from .module_runner import run_module
@@ -123,7 +124,7 @@ def test_env_file_quotes_comments_and_blank_lines():
             'INNER=say "hi"\n'
             "HASH=not#a comment\n"
             'MISMATCHED_END=abc"\n')
-    assert app_user.parse_env_file(text) == {
+    assert app_command.parse_env_file(text) == {
         "PLAIN": "value", "DOUBLE": "two words", "SINGLE": "it''s", "SPACED": "  kept inside quotes  ",
         "EQUALS": "a=b=c", "EMPTY": "", "EMPTY_QUOTED": "", "INNER": 'say "hi"', "HASH": "not#a comment",
         "MISMATCHED_END": 'abc"',
@@ -141,14 +142,14 @@ def test_env_file_quotes_comments_and_blank_lines():
 ])
 def test_malformed_env_line_is_named_by_number_not_value(line, problem):
     with pytest.raises(app_user.AppUserError) as caught:
-        app_user.parse_env_file("# app\nCRHQ_HOSTNAME=crhq.test\n%s\n" % line, "/etc/crhq/app.env")
+        app_command.parse_env_file("# app\nCRHQ_HOSTNAME=crhq.test\n%s\n" % line, "/etc/crhq/app.env")
     assert str(caught.value) == "/etc/crhq/app.env: " + problem
     assert "s3cr3t" not in str(caught.value)
 
 
 def test_missing_env_file(tmp_path):
     with pytest.raises(app_user.AppUserError, match="cannot read the environment file .*/absent.env: No such file"):
-        app_user.read_env_file(str(tmp_path / "absent.env"))
+        app_command.read_env_file(str(tmp_path / "absent.env"))
 
 
 def test_malformed_env_file_fails_before_running_the_command(app, capsys):

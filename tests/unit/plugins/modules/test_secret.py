@@ -145,3 +145,112 @@ def test_scram_verifier_is_returned_and_stable_but_not_the_token(tmp_path, capsy
     assert_no_material(first, path)
     bad = run(capsys, path=str(tmp_path / "k"), type="keyring", scram_sha256=True)
     assert bad["failed"] and "scram_sha256=true only applies to type=token" in bad["msg"]
+
+
+# --- defects found by an independent review (issue 11); each test failed before its fix -----------------------
+
+def test_rotation_keeps_the_owner_group_and_mode_of_the_keyring(tmp_path, capsys):
+    path = str(tmp_path / "master.keyring")
+    run(capsys, path=path, type="keyring", group="daemon", mode="0640")
+    before = os.stat(path)
+    assert stat.S_IMODE(before.st_mode) == 0o640 and before.st_gid != os.getgid()
+    rotated = run(capsys, path=path, type="keyring", rotate=True)  # no owner, group or mode in the task
+    after = os.stat(path)
+    assert rotated["changed"] and len(rotated["key_ids"]) == 2
+    assert (after.st_uid, after.st_gid, stat.S_IMODE(after.st_mode)) == (before.st_uid, before.st_gid, 0o640)
+    assert after.st_ino != before.st_ino  # a new file, moved into place in one step
+
+
+def _rotate_in_a_child(path, barrier, rounds):
+    import io
+    import sys
+
+    from ansible.module_utils.testing import patch_module_args
+
+    barrier.wait()
+    for _round in range(rounds):
+        sys.stdout = io.StringIO()
+        with patch_module_args({"path": path, "type": "keyring", "rotate": True,
+                                "_ansible_remote_tmp": "/tmp", "_ansible_keep_remote_files": False}):
+            try:
+                secret.main()
+            except SystemExit:
+                pass
+        assert '"failed"' not in sys.stdout.getvalue(), sys.stdout.getvalue()
+
+
+def test_concurrent_rotations_keep_every_key(tmp_path, capsys):
+    import multiprocessing
+
+    path = str(tmp_path / "master.keyring")
+    run(capsys, path=path, type="keyring")
+    context = multiprocessing.get_context("fork")
+    workers, rounds = 6, 4
+    barrier = context.Barrier(workers)
+    children = [context.Process(target=_rotate_in_a_child, args=(path, barrier, rounds))
+                for _worker in range(workers)]
+    for child in children:
+        child.start()
+    for child in children:
+        child.join(60)
+    assert [child.exitcode for child in children] == [0] * workers
+    assert len(parse_keyring(material(path))["keys"]) == 1 + workers * rounds
+
+
+def test_a_new_file_never_replaces_one_written_meanwhile(tmp_path, capsys, monkeypatch):
+    path = tmp_path / "session.secret"
+    original = secret.generate
+
+    def another_writer_comes_first(module, kind, existing_text):
+        path.write_text("theirs\n")
+        return original(module, kind, existing_text)
+
+    monkeypatch.setattr(secret, "generate", another_writer_comes_first)
+    result = run(capsys, path=str(path), type="token")
+    assert result["failed"] and "File exists" in result["msg"]
+    assert path.read_text() == "theirs\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["session.secret"]  # no temporary file left
+
+
+@pytest.mark.parametrize("content, kind, message", [
+    ("crhq_ak_short\n", "api_key", "is not valid api_key material: it holds 5 characters"),
+    ("x\n", "token", "is not valid token material: it holds 1 characters"),
+    ("AAAA\n", "totp", "is not valid totp material: it holds 4 characters"),
+    ("crhq_hk_" + "!" * 43 + "\n", "hub_key", "after its prefix it must hold only base62 characters"),
+    ("hello\n", "backup_codes", "backup code 1 is not two groups of 5"),
+])
+def test_material_of_the_wrong_alphabet_or_length_is_refused_and_untouched(tmp_path, capsys, content, kind, message):
+    path = tmp_path / "existing"
+    path.write_text(content)
+    result = run(capsys, path=str(path), type=kind)
+    assert result["failed"] and message in result["msg"] and "left untouched" in result["msg"]
+    assert path.read_text() == content
+
+
+def test_a_prefix_with_a_trailing_newline_is_refused(tmp_path, capsys):
+    result = run(capsys, path=str(tmp_path / "k"), type="api_key", prefix="crhq_ak_\n")
+    assert result["failed"] and "prefix must be" in result["msg"]
+    assert not (tmp_path / "k").exists()
+
+
+def test_scram_salt_is_random_kept_on_the_host_and_renewed_with_the_password(tmp_path, capsys):
+    one, two = tmp_path / "a.password", tmp_path / "b.password"
+    one.write_text("x" * 43 + "\n")
+    two.write_text("x" * 43 + "\n")
+    first = run(capsys, path=str(one), type="token", scram_sha256=True)
+    other = run(capsys, path=str(two), type="token", scram_sha256=True)
+    # equal passwords, different salts
+    assert first["scram_sha256"].split("$")[1] != other["scram_sha256"].split("$")[1]
+    kept = tmp_path / "a.password.scram"
+    assert kept.read_text() == first["scram_sha256"] + "\n" and stat.S_IMODE(kept.stat().st_mode) == 0o600
+    assert first["changed"]  # the verifier file was written
+    again = run(capsys, path=str(one), type="token", scram_sha256=True)
+    assert again["scram_sha256"] == first["scram_sha256"] and not again["changed"]
+    kept.write_text("damaged\n")
+    repaired = run(capsys, path=str(one), type="token", scram_sha256=True)
+    assert repaired["changed"] and repaired["scram_sha256"] != first["scram_sha256"]
+    one.write_text("y" * 43 + "\n")  # a new password: a new verifier with a new salt
+    renewed = run(capsys, path=str(one), type="token", scram_sha256=True)
+    assert renewed["changed"] and renewed["scram_sha256"].split("$")[1] != repaired["scram_sha256"].split("$")[1]
+    planned = run(capsys, path=str(two), type="token", scram_sha256=True, _ansible_check_mode=True)
+    assert planned["scram_sha256"] == other["scram_sha256"] and not planned["changed"]
