@@ -135,7 +135,9 @@ def test_rewrap_after_a_key_rotation(make_user, settings):
     with override_settings(CRHQ_KEYRING=rotated):
         out = io.StringIO()
         call_command("rewrap_secrets", stdout=out)
-        assert json.loads(out.getvalue()) == {"changed": True, "checked": 1, "rewrapped": 1}
+        result = json.loads(out.getvalue())
+        assert (result["changed"], result["checked"], result["rewrapped"]) == (True, 1, 1)
+        assert result["key_ids_before"] == {old_kid: 1} and result["key_ids_after"] == {rotated["primary"]: 1}
         user.refresh_from_db()
         assert user.totp_secret.split(".")[2] == rotated["primary"] != old_kid
         assert totp_secret(user) == secret

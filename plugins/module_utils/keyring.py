@@ -96,6 +96,16 @@ def rotate_keyring(keyring):
     return rotated
 
 
+def retire_keys(keyring, key_ids):
+    """A new keyring without the keys `key_ids` (ids it does not hold are ignored); the primary never goes."""
+    validate_keyring(keyring)
+    if keyring["primary"] in key_ids:
+        raise CredentialError("key %s is the primary key and cannot retire; rotate first" % keyring["primary"])
+    kept = dict(keyring)
+    kept["keys"] = [entry for entry in keyring["keys"] if entry["id"] not in key_ids]
+    return kept
+
+
 def validate_keyring(keyring):
     """Check a parsed keyring completely; return {key_id: raw_key}."""
     if not isinstance(keyring, dict):

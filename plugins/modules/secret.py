@@ -49,6 +49,15 @@ options:
         both add their key.
     type: bool
     default: false
+  retire:
+    description:
+      - With O(type=keyring), remove these key ids from the keyring (ids it does not hold are ignored, so the task
+        is idempotent). The primary key never retires. The file keeps its owner, group and mode.
+      - Only retire a key no stored value uses any more; C(playbooks/rotate_keys.yml) checks that through the app
+        (C(crhq-app rewrap_secrets --unused KEY_ID)) before it retires.
+    type: list
+    elements: str
+    default: []
   prefix:
     description:
       - Text put in front of a generated V(token), V(api_key) or V(hub_key), up to 32 characters of
@@ -141,6 +150,11 @@ rotated:
   description: Whether a new primary key was (or would be) added.
   returned: always
   type: bool
+retired:
+  description: Key ids removed (or, in check mode, that would be) by O(retire).
+  returned: when O(type=keyring)
+  type: list
+  elements: str
 primary_key_id:
   description: Id of the key that encrypts; null in check mode when the keyring does not exist yet.
   returned: when O(type=keyring)
@@ -183,6 +197,7 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.text.converters import to_bytes, to_native, to_text
 
 from ansible_collections.crhq.platform.plugins.module_utils.keyring import (
+    KEY_ID_RE,
     TOKEN_PREFIX_RE,
     CredentialError,
     check_backup_codes,
@@ -194,6 +209,7 @@ from ansible_collections.crhq.platform.plugins.module_utils.keyring import (
     new_keyring,
     new_token,
     parse_keyring,
+    retire_keys,
     rotate_keyring,
     scram_sha256_matches,
     scram_sha256_verifier,
@@ -338,6 +354,11 @@ def run(module):
     path, kind = params["path"], params["type"]
     if params["rotate"] and kind != "keyring":
         module.fail_json(msg="rotate=true only applies to type=keyring")
+    if params["retire"] and (kind != "keyring" or params["rotate"]):
+        module.fail_json(msg="retire only applies to type=keyring, and not in the task that rotates")
+    bad = [kid for kid in params["retire"] if not KEY_ID_RE.fullmatch(kid)]
+    if bad:
+        module.fail_json(msg="retire takes key ids (16 lowercase hex digits), got %s" % ", ".join(repr(k) for k in bad))
     if params["prefix"] is None:
         params["prefix"] = DEFAULT_PREFIX.get(kind, "")
     elif kind not in DEFAULT_PREFIX:
@@ -363,18 +384,28 @@ def run(module):
         before = check_existing(kind, existing_text, params["prefix"], path) if exists else None
         created = not exists
         rotated = bool(params["rotate"]) and exists
+        retired = sorted(set(params["retire"]) & set(before["key_ids"])) if exists and params["retire"] else []
+        if not exists and params["retire"]:
+            module.fail_json(msg="%s does not exist: there is no key to retire" % path)
         after = before
         if created or rotated:
             after = None
             if not module.check_mode:
                 content, after = generate(module, kind, existing_text)
                 write_atomically(path, content, replace=rotated)
+        elif retired:
+            kept = retire_keys(parse_keyring(existing_text), retired)
+            after = keyring_summary(kept)
+            if not module.check_mode:
+                write_atomically(path, dump_keyring(kept), replace=True)
         scram_changed = False
         if params["scram_sha256"] and os.path.exists(path):
             scram, scram_changed = scram_verifier(module, path, read_existing(path).strip())
 
-    result = {"changed": created or rotated or scram_changed, "path": path, "type": kind, "created": created,
-              "rotated": rotated}
+    result = {"changed": created or rotated or bool(retired) or scram_changed, "path": path, "type": kind,
+              "created": created, "rotated": rotated}
+    if kind == "keyring":
+        result["retired"] = retired
     if result["changed"] and module._diff:
         planned = "new %s (check mode)\n" % ("primary key" if rotated else kind)
         result["diff"] = {"before_header": path, "after_header": path, "before": describe(kind, before),
@@ -401,6 +432,7 @@ def main():
             type=dict(type="str", required=True,
                       choices=["keyring", "token", "api_key", "hub_key", "totp", "backup_codes"]),
             rotate=dict(type="bool", default=False),
+            retire=dict(type="list", elements="str", default=[]),
             prefix=dict(type="str"),
             bytes=dict(type="int"),
             count=dict(type="int", default=10),

@@ -25,3 +25,8 @@ def decrypt(value, context):
 def rewrap(value, context):
     """The same value under the primary key (unchanged when it is already under it)."""
     return envelope.rewrap(value, settings.CRHQ_KEYRING, context)
+
+
+def primary_key_id():
+    """The id of the key that encrypts now."""
+    return envelope.primary_key_id(settings.CRHQ_KEYRING)

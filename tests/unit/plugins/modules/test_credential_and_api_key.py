@@ -119,3 +119,29 @@ def test_an_expiring_key_is_idempotent_and_its_expiry_can_change(capsys, app, tm
     assert longer["changed"] and longer["api_key"]["expires_at"] > first["api_key"]["expires_at"]
     bad = key(capsys, app, name="expiring", expires_days=0, key_file=path)
     assert bad["failed"] and "expires_days must be at least 1" in bad["msg"]
+
+
+def test_rotation_with_the_modules_loses_nothing(capsys, tmp_path):
+    from ansible_collections.crhq.platform.plugins.modules import app_rewrap, secret
+
+    app = RealApp(str(tmp_path))
+    for number in range(5):
+        store(capsys, app, name="rot-%d" % number, value="value-%d-%s" % (number, "z" * 20))
+    store(capsys, app, name="rot-0", value="second value of rot-0, 1234")
+    old = run_module(secret.main, capsys, path=app.keyring_file, type="keyring")["primary_key_id"]
+    new = run_module(secret.main, capsys, path=app.keyring_file, type="keyring", rotate=True)["primary_key_id"]
+    planned = run_module(app_rewrap.main, capsys, **app.params(_ansible_check_mode=True))
+    assert planned["changed"] and planned["rewrapped"] == 11 and planned["key_ids"] == {new: 11}
+    in_use = run_module(app_rewrap.main, capsys, **app.params(unused_key_ids=[old]))
+    assert in_use["failed"] and "stored values still use %s (11)" % old in in_use["msg"]
+    done = run_module(app_rewrap.main, capsys, **app.params())
+    assert done["changed"] and done["checked"] == 11 and done["counts"]["credential_version"] == 6
+    assert done["key_ids_before"] == {old: 11} and done["key_ids"] == {new: 11}
+    assert not run_module(app_rewrap.main, capsys, **app.params())["changed"]
+    assert not run_module(app_rewrap.main, capsys, **app.params(unused_key_ids=[old]))["changed"]
+    retired = run_module(secret.main, capsys, path=app.keyring_file, type="keyring", retire=[old])
+    assert retired["changed"] and retired["key_ids"] == [new]
+    # every value still there and decrypting with the new key alone: the app compares them, nothing changes
+    for number in range(1, 5):
+        assert not store(capsys, app, name="rot-%d" % number, value="value-%d-%s" % (number, "z" * 20))["changed"]
+    assert not store(capsys, app, name="rot-0", value="second value of rot-0, 1234")["changed"]

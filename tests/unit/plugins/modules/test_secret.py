@@ -254,3 +254,29 @@ def test_scram_salt_is_random_kept_on_the_host_and_renewed_with_the_password(tmp
     assert renewed["changed"] and renewed["scram_sha256"].split("$")[1] != repaired["scram_sha256"].split("$")[1]
     planned = run(capsys, path=str(two), type="token", scram_sha256=True, _ansible_check_mode=True)
     assert planned["scram_sha256"] == other["scram_sha256"] and not planned["changed"]
+
+
+def test_retire_removes_old_keys_keeps_the_primary_and_the_file_attributes(tmp_path, capsys):
+    path = str(tmp_path / "master.keyring")
+    first = run(capsys, path=path, type="keyring", group="daemon", mode="0640")
+    rotated = run(capsys, path=path, type="keyring", rotate=True)
+    old, new = first["primary_key_id"], rotated["primary_key_id"]
+    before = os.stat(path)
+    planned = run(capsys, path=path, type="keyring", retire=[old], _ansible_check_mode=True, _ansible_diff=True)
+    assert planned["changed"] and planned["retired"] == [old] and planned["key_ids"] == [new]
+    assert planned["diff"]["after"] == "key %s (primary)\n" % new and old in planned["diff"]["before"]
+    assert len(parse_keyring(material(path))["keys"]) == 2
+    retired = run(capsys, path=path, type="keyring", retire=[old, "0123456789abcdef"])
+    assert retired["changed"] and retired["retired"] == [old] and retired["key_ids"] == [new]
+    after = os.stat(path)
+    assert (after.st_uid, after.st_gid, after.st_mode) == (before.st_uid, before.st_gid, before.st_mode)
+    assert_no_material(retired, path)
+    again = run(capsys, path=path, type="keyring", retire=[old])
+    assert not again["changed"] and again["retired"] == []
+    primary = run(capsys, path=path, type="keyring", retire=[new])
+    assert primary["failed"] and "is the primary key and cannot retire" in primary["msg"]
+    for args, message in [({"retire": ["nothex"]}, "retire takes key ids"),
+                          ({"retire": [old], "rotate": True}, "not in the task that rotates")]:
+        bad = run(capsys, path=path, type="keyring", **args)
+        assert bad["failed"] and message in bad["msg"]
+    assert parse_keyring(material(path))["primary"] == new
