@@ -79,9 +79,9 @@ def main():
     rotated = rotate_keyring(keyring)
     new_aead = AESGCM(base64.b64decode(rotated["keys"][-1]["key"]))
     new_aad = b"crhq.v1." + rotated["primary"].encode() + b"\x00" + CONTEXT.encode()
-    stored = [encrypt(VALUE, keyring, context=CONTEXT) for _ in range(ROTATION_VALUES)]
-    raw_stored = [(os.urandom(12),) for _ in range(ROTATION_VALUES)]
-    raw_stored = [(nonce, aead.encrypt(nonce, plain, aad)) for (nonce,) in raw_stored]
+    stored = [encrypt(VALUE, keyring, context=CONTEXT) for _value in range(ROTATION_VALUES)]
+    nonces = [os.urandom(12) for _value in range(ROTATION_VALUES)]
+    raw_stored = [(nonce, aead.encrypt(nonce, plain, aad)) for nonce in nonces]
     best_rewrap = best_raw = 0.0
     for _run in range(3):
         start = time.perf_counter()

@@ -95,3 +95,15 @@ def test_a_value_that_does_not_decrypt_stops_the_rewrap(filled, settings):
         with pytest.raises(CommandError, match="credential %d: authentication failed" % victim.pk):
             rewrap_command()
     assert rewrap.key_ids() == {settings.CRHQ_KEYRING["primary"]: 71}
+
+
+def test_verify_after_a_restore_names_the_missing_keyring(filled, settings):
+    ok = rewrap_command("--verify")
+    assert ok["ok"] and ok["checked"] == 71 and ok["missing_key_ids"] == {}
+    used = settings.CRHQ_KEYRING["primary"]
+    other = keyring.new_keyring()  # a fresh host's own keyring: not the one the data was encrypted with
+    with override_settings(CRHQ_KEYRING=other):
+        with pytest.raises(CommandError, match=r"71 stored values cannot be decrypted: they are under key id\(s\) %s, "
+                                               r"which this server's keyring does not hold\. Put the keyring exported"
+                           % used):
+            rewrap_command("--verify")

@@ -19,6 +19,7 @@ description:
     decrypts and that the number of values is unchanged, and commits only then.
   - An interrupted or failed rewrap changes nothing, and since the keyring still holds the older keys, every value
     stays decryptable.
+  - With O(verify=true) it changes nothing and only checks that every stored value decrypts.
   - With O(unused_key_ids) it changes nothing and only checks that no stored value uses those keys, the condition
     for retiring them (M(crhq.platform.secret) with O(crhq.platform.secret#module:retire)).
   - Drives the app's command C(crhq-app rewrap_secrets) with the app's settings from O(env_file); values never
@@ -29,6 +30,13 @@ options:
     type: list
     elements: str
     default: []
+  verify:
+    description:
+      - Only decrypt every stored value with the keyring in use, changing nothing. This is the check after a
+        restore, which C(playbooks/restore.yml) runs. It fails naming the key ids the keyring lacks, and what to
+        do, when the data comes from a server whose exported keyring was not put in place.
+    type: bool
+    default: false
   command:
     description: The app's command, as installed by the P(crhq.platform.app#role) role.
     type: path
@@ -57,6 +65,11 @@ EXAMPLES = r"""
   become: true
   register: rewrap
 
+- name: After a restore, every stored value decrypts with this host's keyring
+  crhq.platform.app_rewrap:
+    verify: true
+  become: true
+
 - name: Nothing uses the old key any more
   crhq.platform.app_rewrap:
     unused_key_ids: ["3f9a1c2b7d4e5f60"]
@@ -69,7 +82,7 @@ primary:
   returned: when O(unused_key_ids) is empty
   type: str
 checked:
-  description: Values read and decrypted after the rewrap.
+  description: Values read and decrypted (after the rewrap, or by O(verify)).
   returned: when O(unused_key_ids) is empty
   type: int
 rewrapped:
@@ -86,7 +99,7 @@ key_ids_before:
   type: dict
 key_ids:
   description: Number of values under each key id (with O(unused_key_ids); after the rewrap otherwise).
-  returned: always
+  returned: unless O(verify=true)
   type: dict
 """
 
@@ -104,19 +117,21 @@ def main():
     module = AnsibleModule(
         argument_spec=dict(
             unused_key_ids=dict(type="list", elements="str", default=[], no_log=False),  # public key ids
+            verify=dict(type="bool", default=False),
             command=dict(type="path", default="/opt/crhq/app/current/venv/bin/crhq-app"),
             env_file=dict(type="path", default="/etc/crhq/app.env"),
         ),
+        mutually_exclusive=[("unused_key_ids", "verify")],
         supports_check_mode=True,
     )
     params = module.params
     bad = [kid for kid in params["unused_key_ids"] if not KEY_ID_RE.fullmatch(kid)]
     if bad:
         module.fail_json(msg="unused_key_ids takes key ids (16 lowercase hex digits), got %s" % ", ".join(bad))
-    args = ["rewrap_secrets"]
+    args = ["rewrap_secrets"] + (["--verify"] if params["verify"] else [])
     for kid in params["unused_key_ids"]:
         args += ["--unused", kid]
-    if module.check_mode and not params["unused_key_ids"]:
+    if module.check_mode and not params["unused_key_ids"] and not params["verify"]:
         args.append("--dry-run")
     try:
         result = run_app(module, params["command"], args, params["env_file"])
@@ -124,6 +139,8 @@ def main():
         module.fail_json(msg=to_native(exc))
     if params["unused_key_ids"]:
         module.exit_json(changed=False, key_ids=result["key_ids"])
+    if params["verify"]:
+        module.exit_json(changed=False, checked=result["checked"])
     module.exit_json(changed=result["changed"], primary=result["primary"], checked=result["checked"],
                      rewrapped=result["rewrapped"], counts=result["counts"], key_ids_before=result["key_ids_before"],
                      key_ids=result["key_ids_after"])

@@ -38,6 +38,7 @@ class Config:
     db_port: int
     db_password: str = dataclasses.field(repr=False)
     keyring: dict = dataclasses.field(repr=False)
+    hub_key: str = dataclasses.field(repr=False)
     secret_key: str = dataclasses.field(repr=False)
     session_idle_seconds: int
     session_absolute_seconds: int
@@ -118,6 +119,12 @@ def load(environ):
         except ValueError as exc:  # CredentialError; its message never holds key material
             read.problems.append("CRHQ_KEYRING_FILE=%s is not a usable keyring: %s" % (environ.get("CRHQ_KEYRING_FILE"), exc))
 
+    hub_key = read.file("CRHQ_HUB_KEY_FILE", required=False)
+    if hub_key and (not hub_key.startswith("crhq_hk_") or len(hub_key) < 30):
+        read.problems.append("CRHQ_HUB_KEY_FILE=%s does not hold a hub key (crhq_hk_ and at least 22 base62 characters)"
+                             % environ.get("CRHQ_HUB_KEY_FILE"))
+        hub_key = ""
+
     secret_key = read.file("CRHQ_SESSION_SECRET_FILE")
     if secret_key and len(secret_key) < SESSION_SECRET_MIN_CHARS:
         read.problems.append("CRHQ_SESSION_SECRET_FILE=%s holds %d characters; at least %d are needed"
@@ -143,7 +150,7 @@ def load(environ):
         raise ImproperlyConfigured("CRHQ app configuration is invalid:\n  - " + "\n  - ".join(read.problems))
     return Config(
         hostname=hostname, db_name=db_name, db_user=db_user, db_host=db_host, db_port=db_port,
-        db_password=db_password, keyring=keyring, secret_key=secret_key,
+        db_password=db_password, keyring=keyring, hub_key=hub_key, secret_key=secret_key,
         session_idle_seconds=idle, session_absolute_seconds=absolute, token_seconds=token_seconds,
         bcrypt_cost=bcrypt_cost,
         totp_required=totp_required, static_root=static_root, log_level=log_level,

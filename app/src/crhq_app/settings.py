@@ -32,8 +32,10 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "csp",
     "django_ratelimit",
+    "simple_history",
     "crhq_app.accounts",
     "crhq_app.vault",
+    "crhq_app.content",
 ]
 
 MIDDLEWARE = [
@@ -113,6 +115,7 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 
 CRHQ_KEYRING = config.keyring
+CRHQ_HUB_KEY = config.hub_key  # empty: the hub sync endpoint refuses every request
 CRHQ_TOTP_REQUIRED = config.totp_required
 CRHQ_TOTP_ISSUER = "CRHQ"
 

@@ -1,6 +1,8 @@
 from django.urls import path
 
 from crhq_app.accounts import views
+from crhq_app.content import api as content_api
+from crhq_app.content import views as content_views
 from crhq_app.vault import api as vault_api
 from crhq_app.vault import views as vault_views
 
@@ -28,6 +30,13 @@ urlpatterns = [
     path("api/v1/credentials/<slug:name>/value", vault_api.credential_value, name="api-credential-value"),
     path("api/v1/credentials/<slug:name>/restore", vault_api.credential_restore, name="api-credential-restore"),
     path("api/v1/audit", vault_api.audit_log, name="api-audit"),
+    path("documents/", content_views.documents, name="documents"),
+    path("documents/<int:pk>/", content_views.document, name="document"),
+    path("documents/<int:pk>/history/", content_views.document_history, name="document-history"),
+    path("documents/<int:pk>/history/<int:number>/", content_views.document_version, name="document-version"),
+    path("documents/<int:pk>/history/<int:number>/restore", content_views.document_restore, name="document-restore"),
+    path("documents/<int:pk>/delete", content_views.document_delete, name="document-delete"),
+    path("api/v1/hub/versions", content_api.hub_versions, name="api-hub-versions"),
     path("api/v1/tokens", vault_api.session_tokens, name="api-tokens"),
     path("api/v1/tokens/<slug:token_id>", vault_api.session_token, name="api-token"),
 ]

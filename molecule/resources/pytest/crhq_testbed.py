@@ -185,6 +185,41 @@ def app_user(host, name, *options):
     return result
 
 
+APP_COMMAND = "set -a; . /etc/crhq/app.env; set +a; /opt/crhq/app/current/venv/bin/crhq-app"
+
+# every value the app stores (credentials and their versions) decrypted, in a stable order, hashed; and the key ids
+CREDENTIAL_SURVEY = r'''
+import hashlib, json
+from collections import Counter
+from crhq_app import crypto
+from crhq_app.vault.models import Credential, CredentialVersion, value_context, version_context
+digest, kids, count = hashlib.sha256(), Counter(), 0
+for row in Credential.objects.order_by("name").iterator(chunk_size=2000):
+    digest.update(row.name.encode() + b"=" + crypto.decrypt(row.value, value_context(row.pk)).encode() + b"\0")
+    kids[row.value.split(".")[2]] += 1
+    count += 1
+for row in CredentialVersion.objects.order_by("credential__name", "version").iterator(chunk_size=2000):
+    digest.update(crypto.decrypt(row.value, version_context(row.credential_id, row.version)).encode() + b"\0")
+    kids[row.value.split(".")[2]] += 1
+    count += 1
+print(json.dumps({"count": count, "digest": digest.hexdigest(), "key_ids": kids}))
+'''
+
+
+def app_shell(host, code):
+    """Run Python `code` in the app's Django shell on the host (as root, with the app's settings); its output."""
+    host.check_output("umask 077; cat > /root/crhq-test-shell.py << 'CRHQ_EOF'\n%s\nCRHQ_EOF" % code)
+    try:
+        return host.check_output(APP_COMMAND + " shell -c \"exec(open('/root/crhq-test-shell.py').read())\"")
+    finally:
+        host.run("rm -f /root/crhq-test-shell.py")
+
+
+def credential_survey(host):
+    """{count, digest, key_ids} of every stored credential value and version, decrypted on the host."""
+    return json.loads(app_shell(host, CREDENTIAL_SURVEY).splitlines()[-1])
+
+
 WEBCLIENT = "/usr/local/lib/crhq-test/crhq_webclient.py"
 BROWSER = "/usr/local/lib/crhq-test/crhq_browser.py"
 ARTIFACTS = os.path.join(PROJECT, ".tmp", "artifacts")

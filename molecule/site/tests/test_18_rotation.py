@@ -10,12 +10,11 @@ import re
 import time
 
 import pytest
-from crhq_testbed import run_playbook
+from crhq_testbed import app_shell, credential_survey, run_playbook
 
 testinfra_hosts: list = []
 
 COUNT = 10000
-APP = "set -a; . /etc/crhq/app.env; set +a; /opt/crhq/app/current/venv/bin/crhq-app"
 KEYRING = "/etc/crhq/keys/master.keyring"
 
 # run by `crhq-app shell`: 10,000 credentials with two versions each, made in bulk (test data: not audited)
@@ -39,44 +38,13 @@ if not Credential.objects.filter(name="bulk-00000").exists():
     CredentialVersion.objects.bulk_create(versions, batch_size=1000)
 ''' % COUNT
 
-# every stored value decrypted, in a stable order, hashed; and the key ids in use
-SURVEY = r'''
-import hashlib, json
-from collections import Counter
-from crhq_app import crypto
-from crhq_app.vault.models import Credential, CredentialVersion, value_context, version_context
-digest, kids, count = hashlib.sha256(), Counter(), 0
-for row in Credential.objects.order_by("pk").iterator(chunk_size=2000):
-    digest.update(crypto.decrypt(row.value, value_context(row.pk)).encode() + b"\0")
-    kids[row.value.split(".")[2]] += 1
-    count += 1
-for row in CredentialVersion.objects.order_by("pk").iterator(chunk_size=2000):
-    digest.update(crypto.decrypt(row.value, version_context(row.credential_id, row.version)).encode() + b"\0")
-    kids[row.value.split(".")[2]] += 1
-    count += 1
-print(json.dumps({"count": count, "digest": digest.hexdigest(), "key_ids": kids}))
-'''
-
-
-def shell(host, code):
-    host.check_output("cat > /root/crhq-test-18.py << 'EOF'\n%s\nEOF" % code)
-    try:
-        out = host.check_output(APP + " shell -c \"exec(open('/root/crhq-test-18.py').read())\"")
-    finally:
-        host.run("rm -f /root/crhq-test-18.py")
-    return out
-
-
-def survey(host):
-    return json.loads(shell(host, SURVEY).splitlines()[-1])
-
 
 @pytest.fixture(scope="module", name="rotation")
 def fixture_rotation(second):
     started = time.monotonic()
-    shell(second, SEED)
+    app_shell(second, SEED)
     seeded = time.monotonic() - started
-    before = survey(second)
+    before = credential_survey(second)
     keyring_before = second.file(KEYRING)
     attributes = (keyring_before.user, keyring_before.group, keyring_before.mode)
     old_ids = [k["id"] for k in json.loads(keyring_before.content_string)["keys"]]
@@ -84,7 +52,7 @@ def fixture_rotation(second):
     run = run_playbook("playbooks/rotate_keys.yml", "-e", "rotate_keys_retire=true",
                        limit=second.backend.get_hostname()).assert_ok()
     took = time.monotonic() - started
-    after = survey(second)
+    after = credential_survey(second)
     print("test_18: seeded %d credentials in %.1f s; rotate_keys.yml (rotate, restart, rewrap %d values, retire, "
           "restart) took %.1f s" % (COUNT, seeded, before["count"], took))
     return {"before": before, "after": after, "run": run, "attributes": attributes, "old_ids": old_ids}

@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import subprocess
 
-from crhq_testbed import run_playbook
+from crhq_testbed import credential_survey, run_playbook
 
 OWNER_PSQL = "PGPASSWORD=$(cat /etc/crhq/keys/db.password) psql -h 127.0.0.1 -U crhq -d crhq -v ON_ERROR_STOP=1 -qAt"
 MARKER = "crhq-plaintext-marker-7f3a9c"
@@ -20,6 +20,7 @@ ROWS_SQL = (
 )
 DIGEST_SQL = "COPY (SELECT * FROM notes ORDER BY id) TO STDOUT"
 LAST_SUCCESS = "/var/lib/crhq-backup/last-success"
+KEYRING = "/etc/crhq/keys/master.keyring"
 
 
 def digest(host):
@@ -59,15 +60,33 @@ def test_raw_repository_holds_no_plaintext(first):
     assert first.run("grep -r -l -a 'CREATE TABLE' /var/backups/crhq/restic").rc == 1
 
 
+def copy_between(source, target, path, parent):
+    copy = subprocess.run("docker cp %s:%s - | docker cp - %s:%s" % (source, path, target, parent),
+                          shell=True, capture_output=True, text=True, check=False)
+    assert copy.returncode == 0, copy.stderr
+
+
 def test_a_fresh_host_on_the_next_release_restores_the_snapshot(first, second):
+    """The server is lost: its backup repository and its exported keys (export_keys.yml) go to a fresh host of the
+    next Debian release. Without the keyring the restore says that stored credentials cannot be decrypted; with
+    it, every credential and every kept version decrypts there as on the lost server."""
     before = digest(first)
+    credentials = credential_survey(first)
+    assert credentials["count"] > 0
     source, target = first.backend.get_hostname(), second.backend.get_hostname()
     second.check_output("rm -rf /var/backups/crhq/restic")
     for path, parent in (("/var/backups/crhq/restic", "/var/backups/crhq/"), ("/etc/crhq/backup/restic.password", "/etc/crhq/backup/")):
-        copy = subprocess.run("docker cp %s:%s - | docker cp - %s:%s" % (source, path, target, parent),
-                              shell=True, capture_output=True, text=True, check=False)
-        assert copy.returncode == 0, copy.stderr
+        copy_between(source, target, path, parent)
+    # the fresh host's own keyring holds none of the lost server's keys
+    assert not set(credentials["key_ids"]) & {k["id"] for k in json.loads(second.file(KEYRING).content_string)["keys"]}
+    without_keys = run_playbook("playbooks/restore.yml", limit=target, timeout=900)
+    assert without_keys.returncode != 0
+    assert "stored values cannot be decrypted" in without_keys.output and "export_keys.yml" in without_keys.output
+    # the exported keyring in place (root:crhq 0640 as export_keys.yml tells), then the restore again
+    copy_between(source, target, KEYRING, "/etc/crhq/keys/")
+    second.check_output("chown root:crhq %s && chmod 0640 %s", KEYRING, KEYRING)
     restore(target)
+    assert credential_survey(second) == credentials
     assert digest(second) == before
     assert second.file("/var/lib/crhq/notes.txt").content_string == MARKER + "\n"
     # restic keeps numeric ids; the files must belong to this host's crhq user

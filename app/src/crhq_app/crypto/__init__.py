@@ -27,6 +27,11 @@ def rewrap(value, context):
     return envelope.rewrap(value, settings.CRHQ_KEYRING, context)
 
 
+def keyring_entries():
+    """The keyring's entries (id, created, key): which key ids this server can decrypt."""
+    return settings.CRHQ_KEYRING["keys"]
+
+
 def primary_key_id():
     """The id of the key that encrypts now."""
     return envelope.primary_key_id(settings.CRHQ_KEYRING)

@@ -145,3 +145,18 @@ def test_rotation_with_the_modules_loses_nothing(capsys, tmp_path):
     for number in range(1, 5):
         assert not store(capsys, app, name="rot-%d" % number, value="value-%d-%s" % (number, "z" * 20))["changed"]
     assert not store(capsys, app, name="rot-0", value="second value of rot-0, 1234")["changed"]
+
+
+def test_verify_after_a_restore_names_the_missing_keys(capsys, tmp_path):
+    from ansible_collections.crhq.platform.plugins.modules import app_rewrap, secret
+
+    app = RealApp(str(tmp_path))
+    store(capsys, app, name="restored", value="value-restored-" + "r" * 20)
+    ok = run_module(app_rewrap.main, capsys, **app.params(verify=True))
+    assert not ok["changed"] and ok["checked"] == 2
+    original = open(app.keyring_file, encoding="utf-8").read()
+    os.unlink(app.keyring_file)  # a fresh host's own keyring instead of the exported one
+    run_module(secret.main, capsys, path=app.keyring_file, type="keyring")
+    missing = run_module(app_rewrap.main, capsys, **app.params(verify=True))
+    assert missing["failed"] and "2 stored values cannot be decrypted" in missing["msg"]
+    assert "playbooks/export_keys.yml" in missing["msg"] and json.loads(original)["primary"] in missing["msg"]

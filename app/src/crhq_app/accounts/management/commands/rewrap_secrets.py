@@ -20,8 +20,23 @@ class Command(BaseCommand):
         parser.add_argument("--dry-run", action="store_true", help="do it all, then roll it back")
         parser.add_argument("--unused", action="append", default=[], metavar="KEY_ID",
                             help="only check that no stored value uses this key id (repeatable); change nothing")
+        parser.add_argument("--verify", action="store_true",
+                            help="only decrypt every stored value with the keyring in use (after a restore)")
 
     def handle(self, *args, **options):
+        if options["verify"]:
+            result = rewrap.verify()
+            self.stdout.write(json.dumps(result, sort_keys=True))
+            if result["missing_key_ids"]:
+                raise CommandError(
+                    "%d stored values cannot be decrypted: they are under key id(s) %s, which this server's keyring "
+                    "does not hold. Put the keyring exported from the server the data comes from "
+                    "(playbooks/export_keys.yml) in place of the master keyring and restart the app"
+                    % (sum(result["missing_key_ids"].values()), ", ".join(sorted(result["missing_key_ids"]))))
+            if result["failed"]:
+                raise CommandError("%d stored values do not decrypt (wrong key material or damaged): %s"
+                                   % (result["failed_count"], ", ".join(result["failed"])))
+            return
         if options["unused"]:
             found = rewrap.key_ids()
             used = {kid: found[kid] for kid in options["unused"] if found.get(kid)}
