@@ -53,6 +53,8 @@ def test_rotation_rewraps_everything_and_loses_nothing(filled, settings):
         assert planned["rewrapped"] == 1 + 30 + 40 and Credential.objects.first().value.split(".")[2] == old
         result = rewrap_command()
         assert result["checked"] == result["rewrapped"] == 71
+        from crhq_app.vault.models import AuditEvent
+        assert [e.detail["rewrapped"] for e in AuditEvent.objects.filter(action="keyring.rewrap")] == [71]
         assert result["counts"] == {"totp_secret": 1, "totp_pending": 0, "credential": 30, "credential_version": 40}
         assert result["key_ids_before"] == {old: 71} and result["key_ids_after"] == {rotated["primary"]: 71}
         assert all_values(filled) == before

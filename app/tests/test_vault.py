@@ -202,7 +202,8 @@ def test_audit_log_is_for_staff(make_user, stored):
     client = make_client()
     log_in(client, admin)
     page = client.get("/audit/")
-    assert page.status_code == 200 and "Hash chain intact" in page.content.decode()
+    assert page.status_code == 200 and "Verify the hash chain" in page.content.decode()
+    assert "Hash chain intact" in client.get("/audit/?verify=1").content.decode()
     api = client.get("/api/v1/audit?after=0&limit=1000").json()
     actions = [e["action"] for e in api["events"]]
     assert actions.count("auth.login") >= 2 and "audit.read" in actions and "credential.create" in actions
@@ -216,7 +217,9 @@ def test_logins_and_failures_are_audited(user, db):
     log_in(client, user)
     failed, unknown, ok = events("auth.login")
     assert (failed.result, failed.object_id, failed.address) == ("denied", "alice", "198.51.100.7")
-    assert unknown.object_id == "mallory" and "wrong" not in json.dumps(unknown.as_dict())
+    # a name no account has may be a password typed in the wrong field: only its keyed hash is kept
+    assert unknown.object_id == "unknown:" + audit.keyed_hash("mallory") and "mallory" not in json.dumps(unknown.as_dict())
+    assert "wrong" not in json.dumps(unknown.as_dict())
     assert ok.result == "ok" and ok.detail == {"second_factor": "totp"}
 
 
@@ -405,3 +408,22 @@ def test_log_out_everywhere_does_not_happen_without_its_audit_row(user, monkeypa
         client.post("/logout/everywhere/")
     user.refresh_from_db()
     assert user.session_epoch == epoch
+
+
+def test_an_expired_key_is_replaced_by_a_new_one(db, stored, monkeypatch):
+    first = issue(monkeypatch, expires_days=1)["key"]
+    ApiKey.objects.update(expires_at=timezone.now() - datetime.timedelta(seconds=1))
+    again = issue(monkeypatch, expires_days=1)
+    assert again["changed"] and again["key"] != first and again["api_key"]["state"] == "active"
+    assert bearer(again["key"]).get("/api/v1/credentials/openai/value").status_code == 200
+    assert [e.detail.get("reason") for e in events("api_key.revoke")] == ["expired"]
+
+
+def test_a_key_file_that_cannot_be_written_issues_no_key(db, stored, monkeypatch, tmp_path):
+    (tmp_path / "agent.key").mkdir()
+    (tmp_path / ".agent.key.tmp").mkdir()  # in the way of the temporary file
+    with pytest.raises(CommandError, match="cannot write the key file .*; no key was issued"):
+        issue(monkeypatch, key_file=str(tmp_path / "agent.key"))
+    assert not ApiKey.objects.exists()
+    with pytest.raises(CommandError, match="must be an absolute path"):
+        issue(monkeypatch, key_file="relative.key")

@@ -23,6 +23,7 @@ ENV_KEY_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 STDERR_TAIL_LINES = 20
 DEFAULT_COMMAND = "/opt/crhq/app/current/venv/bin/crhq-app"
 DEFAULT_ENV_FILE = "/etc/crhq/app.env"
+AUDIT_PREFIX = "INFO crhq.audit "
 
 
 class AppCommandError(Exception):
@@ -121,6 +122,15 @@ def run_app(module, command, args, env_file, data=None):
     with exact_environment(environment):
         rc, stdout, stderr = module.run_command([command] + list(args), environ_update=environment, cwd="/",
                                                 expand_user_and_vars=False, data=data, binary_data=data is not None)
+    forward_audit_lines(module, stderr)
     if rc != 0:
         raise AppCommandError("%s failed: %s" % (what, stderr_tail(stderr) or "exit status %d and no message" % rc))
     return parse_result(stdout, what)
+
+
+def forward_audit_lines(module, stderr):
+    """The app writes each committed audit row to stderr as `INFO crhq.audit {json}`: the service's stderr is its
+    journal, the command's is this module's, so the rows go on to the host's journal through the module's log."""
+    for line in (stderr or "").splitlines():
+        if line.startswith(AUDIT_PREFIX):
+            module.log(line)

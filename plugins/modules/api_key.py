@@ -22,7 +22,8 @@ description:
   - Keys look like C(crhq_ak_) followed by 43 base62 characters (256 random bits) and a 6-character base62
     CRC-32 checksum, so secret scanners recognise them. See the collection's C(docs/app.md).
   - An active key of that name whose scopes, credentials or expiry differ is brought to the requested ones in
-    place. Issuing, changing and revoking are audited in the app's audit log with C(ansible) as the actor.
+    place. An expired key is revoked and a new one issued, since O(state=present) means a key that works.
+    Issuing, changing and revoking are audited in the app's audit log with C(ansible) as the actor.
 options:
   name:
     description: The key's name, 1 to 100 characters of letters, digits, C(-) and C(_). One active key per name.
@@ -169,7 +170,9 @@ def run(module):
         if params["state"] == "absent":
             return {"changed": revoked["changed"], "api_key": revoked["api_key"]}
     if params["key_file"]:
-        directory = os.path.dirname(os.path.abspath(params["key_file"]))
+        if not os.path.isabs(params["key_file"]):
+            raise AppCommandError("key_file must be an absolute path, got %s" % params["key_file"])
+        directory = os.path.dirname(params["key_file"])
         if not os.path.isdir(directory):
             raise AppCommandError("the directory %s of the key file does not exist; create it first" % directory)
     args = base + ["issue", "--name", params["name"]]

@@ -5,7 +5,6 @@ them, with the instance's hub key through nginx TLS (issue 11)."""
 from __future__ import annotations
 
 import json
-import shlex
 
 from crhq_testbed import app_shell
 
@@ -57,5 +56,5 @@ def test_document_versions_are_immutable_for_the_app_role(host):
     assert int(host.check_output(APP_PSQL + " -c 'select count(*) from content_historicaldocument'")) >= 2
     for statement in ("update content_historicaldocument set body = 'rewritten'",
                       "delete from content_historicaldocument", "truncate content_historicaldocument"):
-        refused = host.run(APP_PSQL + " -c %s", shlex.quote(statement))
+        refused = host.run(APP_PSQL + " -c %s", statement)
         assert refused.rc != 0 and "permission denied for table content_historicaldocument" in refused.stderr, refused

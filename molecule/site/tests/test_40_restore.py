@@ -52,7 +52,7 @@ def test_backup_drop_and_restore_gives_back_every_byte(first):
     assert first.file("/var/lib/crhq/notes.txt").content_string == MARKER + "\n"
     assert first.file("/var/lib/crhq/notes.txt").user == "crhq"
     assert not first.file("/var/backups/crhq/restore").exists
-    assert not first.file("/var/lib/postgresql/crhq-restore.dump").exists
+    assert not first.file("/var/lib/postgresql/crhq-restore.pgc").exists
 
 
 def test_raw_repository_holds_no_plaintext(first):

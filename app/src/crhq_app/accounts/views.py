@@ -100,7 +100,9 @@ def login_view(request):
         if user is None:
             throttle.record_failure(request, username)
             log.warning("login failed account=%r address=%s", username[:150], _address(request))
-            _audit(request, "auth.login", None, result="denied", account=username[:150], reason="password")
+            known = User.objects.filter(username=username).exists()
+            _audit(request, "auth.login", None, result="denied", reason="password",
+                   account=username[:150] if known else "unknown:" + audit.keyed_hash(username))
             form.add_error(None, LOGIN_ERROR)
         else:
             request.session.cycle_key()  # a new session key once the password is right
@@ -252,7 +254,8 @@ def password_change(request):
             return throttle.throttled_response(request, wait, request.user.get_username())
         if form.is_valid():
             with transaction.atomic():  # no new password without its audit row
-                form.save()
+                changed = form.save(commit=False)
+                changed.save(update_fields=["password"])  # the password only: never an older copy of the row
                 _audit(request, "auth.password_change", request.user)
             update_session_auth_hash(request, form.user)  # keeps this session, under a new key
             log.info("password changed user=%s address=%s", request.user.pk, _address(request))

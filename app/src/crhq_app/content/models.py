@@ -3,11 +3,14 @@ HistoricalDocument: who, when, what kind of change); a restore saves an old vers
 a deletion is a version too and can be undone."""
 
 from django.conf import settings
-from django.db import models
+from django.db import connection, models, transaction
 from django.dispatch import receiver
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 from simple_history.signals import pre_create_historical_record
+
+
+VERSIONS_LOCK = 0x63726871646f6373  # "crhqdocs"
 
 
 class VersionActor(models.Model):
@@ -25,7 +28,8 @@ class Document(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
     deleted_at = models.DateTimeField(null=True, blank=True)
-    history = HistoricalRecords(bases=[VersionActor], user_model=settings.AUTH_USER_MODEL,
+    # no foreign key from a version to its user: versions are immutable, so deleting a user must not touch them
+    history = HistoricalRecords(bases=[VersionActor], user_model=settings.AUTH_USER_MODEL, user_db_constraint=False,
                                 history_change_reason_field=models.CharField(max_length=200, null=True))
 
     class Meta:
@@ -34,13 +38,21 @@ class Document(models.Model):
     def __str__(self):
         return self.title
 
-    def save_as(self, actor, user=None, reason=None, **kwargs):
-        """Save with the version's author (a label, and the person when there is one) and reason."""
-        self.updated_at = timezone.now()
-        self._crhq_actor = actor  # pylint: disable=attribute-defined-outside-init
-        self._history_user = user  # pylint: disable=attribute-defined-outside-init
-        self._change_reason = reason  # pylint: disable=attribute-defined-outside-init
-        self.save(**kwargs)
+    def save_as(self, actor, user=None, reason=None, after=None):
+        """Save with the version's author (a label, and the person when there is one) and reason, then call
+        `after(self)` (the audit row) in the same transaction. Document writes take turns on a lock, so version
+        ids commit in the order they were given and the hub's cursor never passes a version still to come."""
+        with transaction.atomic():
+            if connection.vendor == "postgresql":
+                with connection.cursor() as cursor:
+                    cursor.execute("SELECT pg_advisory_xact_lock(%s)", [VERSIONS_LOCK])
+            self.updated_at = timezone.now()
+            self._crhq_actor = actor  # pylint: disable=attribute-defined-outside-init
+            self._history_user = user  # pylint: disable=attribute-defined-outside-init
+            self._change_reason = reason  # pylint: disable=attribute-defined-outside-init
+            self.save()
+            if after is not None:
+                after(self)
 
 
 @receiver(pre_create_historical_record)

@@ -18,8 +18,11 @@ def _actor(request):
     return audit.actor_of(request)[1]
 
 
-def _audit(request, action, document, **detail):
-    audit.record_request(request, action, object_type="document", object_id=document.pk, detail=detail)
+def _audit(request, action, **detail):
+    """The audit row of a document change, written in the change's transaction (Document.save_as)."""
+    def after(document):
+        audit.record_request(request, action, object_type="document", object_id=document.pk, detail=detail)
+    return after
 
 
 @never_cache
@@ -28,8 +31,7 @@ def documents(request):
     form = DocumentForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         document = Document(title=form.cleaned_data["title"], body=form.cleaned_data["body"])
-        document.save_as(_actor(request), request.user, "created")
-        _audit(request, "document.create", document)
+        document.save_as(_actor(request), request.user, "created", after=_audit(request, "document.create"))
         return redirect("document", pk=document.pk)
     return render(request, "content/documents.html", {
         "form": form, "documents": Document.objects.filter(deleted_at__isnull=True),
@@ -44,8 +46,7 @@ def document(request, pk):
     if request.method == "POST" and found.deleted_at is None and form.is_valid():
         if (form.cleaned_data["title"], form.cleaned_data["body"]) != (found.title, found.body):
             found.title, found.body = form.cleaned_data["title"], form.cleaned_data["body"]
-            found.save_as(_actor(request), request.user, "edited")
-            _audit(request, "document.update", found)
+            found.save_as(_actor(request), request.user, "edited", after=_audit(request, "document.update"))
         return redirect("document", pk=pk)
     return render(request, "content/document.html", {"document": found, "form": form,
                                                      "versions": history.numbered(found)[::-1][:5]})
@@ -79,8 +80,8 @@ def document_restore(request, pk, number):
         raise Http404
     old = versions[number - 1]
     found.title, found.body, found.deleted_at = old.title, old.body, None
-    found.save_as(_actor(request), request.user, "restored version %d" % number)
-    _audit(request, "document.restore", found, version=number)
+    found.save_as(_actor(request), request.user, "restored version %d" % number,
+                  after=_audit(request, "document.restore", version=number))
     return redirect("document", pk=pk)
 
 
@@ -88,6 +89,5 @@ def document_restore(request, pk, number):
 def document_delete(request, pk):
     found = get_object_or_404(Document, pk=pk, deleted_at__isnull=True)
     found.deleted_at = timezone.now()
-    found.save_as(_actor(request), request.user, "deleted")
-    _audit(request, "document.delete", found)
+    found.save_as(_actor(request), request.user, "deleted", after=_audit(request, "document.delete"))
     return redirect("documents")

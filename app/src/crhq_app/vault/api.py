@@ -13,6 +13,7 @@ import logging
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.http import JsonResponse
+from django.db import transaction
 from django.middleware.csrf import CsrfViewMiddleware
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
@@ -180,10 +181,10 @@ def credentials(request):
     if not caller.may("credentials:write"):
         return _refuse(request, 403, "this API key has no credentials:write scope", "credential.create")
     data = _body(request)
+    # a key that creates a credential does not thereby reach it: which credentials a key uses is the
+    # operator's choice (crhq.platform.api_key), never the key's own
     credential = store.create(data.get("name"), data.get("value"), data.get("description", ""), caller.label(),
                               _audit_args(request))
-    if caller.api_key is not None:
-        caller.api_key.credentials.add(credential)  # a key may go on using what it created
     return JsonResponse(credential.summary(), status=201)
 
 
@@ -262,9 +263,10 @@ def session_tokens(request):
     ends = None
     if login_at:
         ends = datetime.datetime.fromtimestamp(login_at + settings.CRHQ_SESSION_ABSOLUTE_SECONDS, datetime.timezone.utc)
-    row, token = tokens.issue(caller.user, request.META.get("REMOTE_ADDR", ""), session_ends_at=ends)
-    audit.record_request(request, "token.issue", object_type="token", object_id=row.token_id,
-                         detail={"expires_at": row.expires_at.isoformat()})
+    with transaction.atomic():  # no token without its audit row
+        row, token = tokens.issue(caller.user, request.META.get("REMOTE_ADDR", ""), session_ends_at=ends)
+        audit.record_request(request, "token.issue", object_type="token", object_id=row.token_id,
+                             detail={"expires_at": row.expires_at.isoformat()})
     return JsonResponse(dict(row.summary(), token=token), status=201)
 
 
@@ -276,7 +278,8 @@ def session_token(request, token_id):
     row = SessionToken.objects.filter(user=caller.user, token_id=token_id, revoked_at__isnull=True).first()
     if row is None:
         return _error(404, "no live token %r of yours" % token_id)
-    row.revoked_at = timezone.now()
-    row.save(update_fields=["revoked_at"])
-    audit.record_request(request, "token.revoke", object_type="token", object_id=token_id)
+    with transaction.atomic():
+        row.revoked_at = timezone.now()
+        row.save(update_fields=["revoked_at"])
+        audit.record_request(request, "token.revoke", object_type="token", object_id=token_id)
     return JsonResponse(row.summary())

@@ -8,11 +8,12 @@ so every value stays decryptable; a finished one leaves no value under an older 
 from collections import Counter
 
 from django.contrib.auth import get_user_model
-from django.db import transaction
+from django.db import connection, transaction
 
 from crhq_app import crypto
 from crhq_app.accounts.models import totp_context, totp_pending_context
 
+from . import audit
 from .models import Credential, CredentialVersion, value_context, version_context
 
 BATCH = 1000
@@ -59,8 +60,12 @@ def verify():
             except crypto.CredentialError:
                 failed.append("%s %d" % (label, row.pk))
             checked += 1
-    return {"changed": False, "checked": checked, "missing_key_ids": dict(missing), "failed": failed[:20],
-            "failed_count": len(failed), "ok": not missing and not failed}
+    result = {"changed": False, "checked": checked, "missing_key_ids": dict(missing), "failed": failed[:20],
+              "failed_count": len(failed), "ok": not missing and not failed}
+    audit.record("keyring.verify", actor_type="ansible", actor="ansible", object_type="keyring",
+                 result="ok" if result["ok"] else "error",
+                 detail={"checked": checked, "missing_key_ids": dict(missing), "failed": len(failed)})
+    return result
 
 
 def rewrap(dry_run=False):
@@ -68,6 +73,13 @@ def rewrap(dry_run=False):
     primary = crypto.primary_key_id()
     before, counts, rewrapped = Counter(), {}, 0
     with transaction.atomic():
+        if connection.vendor == "postgresql":
+            # nothing is written to these tables until the rewrap commits (reads go on), so the second count
+            # sees exactly the rows the first one did, and no older envelope is written back afterwards
+            tables = [source[1].model._meta.db_table for source in _sources()]
+            with connection.cursor() as cursor:
+                cursor.execute("LOCK TABLE %s IN EXCLUSIVE MODE" % ", ".join(
+                    connection.ops.quote_name(table) for table in sorted(set(tables))))
         for label, rows, field, context in _sources():
             pending, count = [], 0
             model = rows.model
@@ -110,6 +122,9 @@ def rewrap(dry_run=False):
         if set(after) - {primary}:
             raise RewrapError("values are still under %s after the rewrap; nothing was changed"
                               % ", ".join(sorted(set(after) - {primary})))
+        audit.record("keyring.rewrap", actor_type="ansible", actor="ansible", object_type="keyring",
+                     object_id=primary, detail={"checked": checked, "rewrapped": rewrapped, "counts": counts,
+                                                "key_ids_before": dict(before)})
         if dry_run:
             transaction.set_rollback(True)
     return {"changed": rewrapped > 0, "primary": primary, "checked": checked, "rewrapped": rewrapped,

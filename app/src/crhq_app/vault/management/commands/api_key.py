@@ -26,17 +26,25 @@ class DryRun(Exception):
     """Rolls the transaction back after a --dry-run computed its result."""
 
 
-def _write_key_file(path, key):
-    directory = os.path.dirname(os.path.abspath(path))
+def _write_temporary_key_file(path, key):
+    """The key in a new 0600 file beside `path`, flushed to disk; renamed into place once the key is committed."""
+    if not os.path.isabs(path):
+        raise CommandError("the key file must be an absolute path, got %r" % path)
+    directory = os.path.dirname(path)
     if not os.path.isdir(directory):
         raise CommandError("the directory of the key file %s does not exist" % path)
     temporary = os.path.join(directory, ".%s.tmp" % os.path.basename(path))
-    if os.path.lexists(temporary):
-        os.unlink(temporary)
-    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w", encoding="ascii") as handle:
-        handle.write(key + "\n")
-    os.replace(temporary, path)
+    try:
+        if os.path.lexists(temporary):
+            os.unlink(temporary)
+        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o600)
+        with os.fdopen(fd, "w", encoding="ascii") as handle:
+            handle.write(key + "\n")
+            handle.flush()
+            os.fsync(handle.fileno())
+    except OSError as exc:
+        raise CommandError("cannot write the key file %s: %s; no key was issued" % (path, exc.strerror or exc))
+    return temporary
 
 
 class Command(BaseCommand):
@@ -59,22 +67,22 @@ class Command(BaseCommand):
             return
         if not options["name"]:
             raise CommandError("--name is required to %s a key" % action)
+        temporary = None
         try:
             with transaction.atomic():
                 result = getattr(self, action)(options)
+                key = result.pop("_key", None)
                 if options["dry_run"]:
                     raise DryRun
+                if key is not None and options["key_file"]:
+                    # written before the commit: when the file cannot be written, the key is rolled back
+                    temporary = _write_temporary_key_file(options["key_file"], key)
         except DryRun:
-            pass
-        except apikeys.ApiKeyError as exc:
-            raise CommandError(str(exc))
-        except audit.AuditUnavailable as exc:
-            raise CommandError(str(exc))
-        key = result.pop("_key", None)
-        if options["dry_run"]:
             key = None  # rolled back: that key does not exist
-        elif key is not None and options["key_file"]:
-            _write_key_file(options["key_file"], key)
+        except (apikeys.ApiKeyError, audit.AuditUnavailable) as exc:
+            raise CommandError(str(exc))
+        if temporary is not None:
+            os.replace(temporary, options["key_file"])
         elif key is not None:
             result["key"] = key
         self.stdout.write(json.dumps(result, sort_keys=True))
@@ -89,7 +97,14 @@ class Command(BaseCommand):
             credentials.append(found)
         if options["expires_days"] is not None and options["expires_days"] < 1:
             raise CommandError("--expires-days must be at least 1")
-        current = ApiKey.objects.filter(name=name, revoked_at__isnull=True).first()
+        current = ApiKey.objects.select_for_update().filter(name=name, revoked_at__isnull=True).first()
+        if current is not None and current.state() == "expired":
+            # an expired key works no more: present means a working key, so it is replaced by a new one
+            current.revoked_at = timezone.now()
+            current.save(update_fields=["revoked_at"])
+            audit.record("api_key.revoke", object_type="api_key", object_id=current.key_id,
+                         detail={"name": current.name, "reason": "expired"}, **ACTOR)
+            current = None
         if current is not None:
             return self.bring_to(current, options, credentials)
         api_key, key = apikeys.issue(name, options["scope"], credentials, created_by="ansible",

@@ -53,7 +53,7 @@ class Command(BaseCommand):
         if value.endswith("\n"):
             value = value[:-1]
         name = store.check_name(options["name"])
-        current = Credential.objects.filter(name=name).first()
+        current = Credential.objects.select_for_update().filter(name=name).first()
         if current is None:
             created = store.create(name, value, options["description"] or "", ACTOR, AUDIT)
             return {"changed": True, "created": True, "credential": created.summary()}
@@ -70,7 +70,7 @@ class Command(BaseCommand):
                 "credential": updated.summary()}
 
     def do_delete(self, options):
-        current = Credential.objects.filter(name=options["name"], deleted_at__isnull=True).first()
+        current = Credential.objects.select_for_update().filter(name=options["name"], deleted_at__isnull=True).first()
         if current is None:
             return {"changed": False, "credential": None}
         return {"changed": True, "credential": store.delete(current, AUDIT).summary()}
