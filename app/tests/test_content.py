@@ -96,3 +96,11 @@ def test_hub_sync_exports_versions_since_a_cursor_with_the_hub_key_only(person, 
 def test_without_a_hub_key_the_sync_refuses_everyone(person, settings):
     settings.CRHQ_HUB_KEY = ""
     assert make_client(HTTP_AUTHORIZATION="Bearer " + HUB_KEY).get("/api/v1/hub/versions").status_code == 401
+
+
+def test_a_user_with_versions_can_be_deleted_and_the_versions_stay(person, user):
+    pk = doc_id(person.post("/documents/", {"title": "Kept", "body": "x"}))
+    user_pk = user.pk
+    user.delete()
+    version = Document.objects.get(pk=pk).history.get()
+    assert version.history_user_id == user_pk and version.actor.endswith(":alice")

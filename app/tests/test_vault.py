@@ -233,7 +233,7 @@ def test_the_chain_verifies_and_names_the_first_changed_row(db, stored):
     call_command("audit_verify", stdout=out)
     assert json.loads(out.getvalue())["ok"]
     with connection.cursor() as cursor:  # the owner removes the guard, as an attacker with the owner's password
-        cursor.execute("DROP TRIGGER vault_audit_no_update")
+        cursor.execute("DROP TRIGGER vault_auditevent_no_update")
         cursor.execute("UPDATE vault_auditevent SET result = 'denied' WHERE seq = 4")
     broken = audit.verify()
     assert (broken["ok"], broken["first_broken"], broken["rows"]) == (False, 4, 3)
@@ -246,7 +246,7 @@ def test_a_deleted_row_breaks_the_chain(db, stored):
     for number in range(3):
         audit.record("test.event", detail={"n": number}, **ANSIBLE)
     with connection.cursor() as cursor:
-        cursor.execute("DROP TRIGGER vault_audit_no_delete")
+        cursor.execute("DROP TRIGGER vault_auditevent_no_delete")
         cursor.execute("DELETE FROM vault_auditevent WHERE seq = 2")
     assert audit.verify()["first_broken"] == 3 and "missing" in audit.verify()["reason"]
 

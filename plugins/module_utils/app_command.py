@@ -23,6 +23,11 @@ ENV_KEY_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 STDERR_TAIL_LINES = 20
 DEFAULT_COMMAND = "/opt/crhq/app/current/venv/bin/crhq-app"
 DEFAULT_ENV_FILE = "/etc/crhq/app.env"
+# the argument spec of the doc fragment crhq.platform.app_command
+APP_COMMAND_OPTIONS = {
+    "command": {"type": "path", "default": DEFAULT_COMMAND},
+    "env_file": {"type": "path", "default": DEFAULT_ENV_FILE},
+}
 AUDIT_PREFIX = "INFO crhq.audit "
 
 

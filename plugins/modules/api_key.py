@@ -63,16 +63,9 @@ options:
     description: Revoke the active key of this name and issue a new one.
     type: bool
     default: false
-  command:
-    description: The app's command, as installed by the P(crhq.platform.app#role) role.
-    type: path
-    default: /opt/crhq/app/current/venv/bin/crhq-app
-  env_file:
-    description: The app's environment file with its C(CRHQ_*) settings (see M(crhq.platform.app_user)).
-    type: path
-    default: /etc/crhq/app.env
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
+  - crhq.platform.app_command
   - ansible.builtin.files
 attributes:
   check_mode:
@@ -82,8 +75,6 @@ attributes:
     support: none
   platform:
     platforms: posix
-notes:
-  - Runs on the host where the app is installed, as root (C(become=true)).
 seealso:
   - module: crhq.platform.credential
 """
@@ -155,7 +146,7 @@ import os
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.text.converters import to_native
 
-from ansible_collections.crhq.platform.plugins.module_utils.app_command import AppCommandError, run_app
+from ansible_collections.crhq.platform.plugins.module_utils.app_command import APP_COMMAND_OPTIONS, AppCommandError, run_app
 
 SCOPES = ["credentials:read", "credentials:list", "credentials:write", "audit:read"]
 
@@ -215,8 +206,7 @@ def main():
             expires_days=dict(type="int"),
             key_file=dict(type="path"),
             rotate=dict(type="bool", default=False),
-            command=dict(type="path", default="/opt/crhq/app/current/venv/bin/crhq-app"),
-            env_file=dict(type="path", default="/etc/crhq/app.env"),
+            **APP_COMMAND_OPTIONS
         ),
         add_file_common_args=True,
         supports_check_mode=True,

@@ -37,16 +37,9 @@ options:
         do, when the data comes from a server whose exported keyring was not put in place.
     type: bool
     default: false
-  command:
-    description: The app's command, as installed by the P(crhq.platform.app#role) role.
-    type: path
-    default: /opt/crhq/app/current/venv/bin/crhq-app
-  env_file:
-    description: The app's environment file with its C(CRHQ_*) settings.
-    type: path
-    default: /etc/crhq/app.env
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
+  - crhq.platform.app_command
 attributes:
   check_mode:
     support: full
@@ -108,7 +101,7 @@ import re
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.text.converters import to_native
 
-from ansible_collections.crhq.platform.plugins.module_utils.app_command import AppCommandError, run_app
+from ansible_collections.crhq.platform.plugins.module_utils.app_command import APP_COMMAND_OPTIONS, AppCommandError, run_app
 
 KEY_ID_RE = re.compile(r"[0-9a-f]{16}")
 
@@ -118,8 +111,7 @@ def main():
         argument_spec=dict(
             unused_key_ids=dict(type="list", elements="str", default=[], no_log=False),  # public key ids
             verify=dict(type="bool", default=False),
-            command=dict(type="path", default="/opt/crhq/app/current/venv/bin/crhq-app"),
-            env_file=dict(type="path", default="/etc/crhq/app.env"),
+            **APP_COMMAND_OPTIONS
         ),
         mutually_exclusive=[("unused_key_ids", "verify")],
         supports_check_mode=True,

@@ -86,22 +86,9 @@ options:
       - The password is only set when it differs from the current one; setting it ends the user's sessions.
     type: bool
     default: false
-  command:
-    description: The app's command, as installed by the P(crhq.platform.app#role) role.
-    type: path
-    default: /opt/crhq/app/current/venv/bin/crhq-app
-  env_file:
-    description:
-      - The app's environment file (systemd C(EnvironmentFile) syntax) with its C(CRHQ_*) settings.
-      - Lines are C(KEY=VALUE); a value may be surrounded by double or single quotes, which are
-        removed (escapes inside them are not interpreted). Blank lines and lines starting with
-        C(#) or C(;) are skipped.
-      - The command runs with these variables over C(PATH) and C(LANG=C.UTF-8) only, not with the
-        environment the module runs in.
-    type: path
-    default: /etc/crhq/app.env
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
+  - crhq.platform.app_command
 attributes:
   check_mode:
     support: full
@@ -116,8 +103,6 @@ attributes:
   platform:
     platforms: posix
 notes:
-  - Runs on the host where the app is installed, as root (C(become=true)). Only the standard library
-    and the app's own command are needed there.
   - The command exits with status 1 and a reason on stderr on failure; the module fails with the last
     20 lines of it. The password is never on a command line and is removed from the message.
 seealso:
@@ -212,6 +197,7 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.text.converters import to_native
 
 from ansible_collections.crhq.platform.plugins.module_utils.app_command import (
+    APP_COMMAND_OPTIONS,
     BASE_ENVIRONMENT,
     AppCommandError as AppUserError,
     check_command,
@@ -419,8 +405,7 @@ def main():
             return_totp_uri=dict(type="bool", default=False),
             backup_codes_file=dict(type="path"),
             update=dict(type="bool", default=False),
-            command=dict(type="path", default="/opt/crhq/app/current/venv/bin/crhq-app"),
-            env_file=dict(type="path", default="/etc/crhq/app.env"),
+            **APP_COMMAND_OPTIONS
         ),
         mutually_exclusive=[("password", "password_file")],
         required_one_of=[("password", "password_file")],

@@ -24,16 +24,9 @@ options:
     description: Fail when the log has fewer rows than this (for example the RV(rows) of an earlier run).
     type: int
     default: 0
-  command:
-    description: The app's command, as installed by the P(crhq.platform.app#role) role.
-    type: path
-    default: /opt/crhq/app/current/venv/bin/crhq-app
-  env_file:
-    description: The app's environment file with its C(CRHQ_*) settings.
-    type: path
-    default: /etc/crhq/app.env
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
+  - crhq.platform.app_command
 attributes:
   check_mode:
     support: full
@@ -74,15 +67,14 @@ first_broken:
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.text.converters import to_native
 
-from ansible_collections.crhq.platform.plugins.module_utils.app_command import AppCommandError, run_app
+from ansible_collections.crhq.platform.plugins.module_utils.app_command import APP_COMMAND_OPTIONS, AppCommandError, run_app
 
 
 def main():
     module = AnsibleModule(
         argument_spec=dict(
             expect_at_least=dict(type="int", default=0),
-            command=dict(type="path", default="/opt/crhq/app/current/venv/bin/crhq-app"),
-            env_file=dict(type="path", default="/etc/crhq/app.env"),
+            **APP_COMMAND_OPTIONS
         ),
         supports_check_mode=True,
     )

@@ -40,16 +40,9 @@ options:
     type: str
     choices: [present, absent]
     default: present
-  command:
-    description: The app's command, as installed by the P(crhq.platform.app#role) role.
-    type: path
-    default: /opt/crhq/app/current/venv/bin/crhq-app
-  env_file:
-    description: The app's environment file with its C(CRHQ_*) settings (see M(crhq.platform.app_user)).
-    type: path
-    default: /etc/crhq/app.env
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
+  - crhq.platform.app_command
 attributes:
   check_mode:
     support: full
@@ -59,7 +52,6 @@ attributes:
   platform:
     platforms: posix
 notes:
-  - Runs on the host where the app is installed, as root (C(become=true)).
   - The module never returns the value. Still give the task C(no_log), so that the value in its arguments does
     not appear when the task fails before Ansible masks it.
 seealso:
@@ -115,7 +107,7 @@ fields:
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.text.converters import to_native
 
-from ansible_collections.crhq.platform.plugins.module_utils.app_command import AppCommandError, run_app
+from ansible_collections.crhq.platform.plugins.module_utils.app_command import APP_COMMAND_OPTIONS, AppCommandError, run_app
 
 
 def run(module):
@@ -140,8 +132,7 @@ def main():
             value=dict(type="str", no_log=True),
             description=dict(type="str"),
             state=dict(type="str", default="present", choices=["present", "absent"]),
-            command=dict(type="path", default="/opt/crhq/app/current/venv/bin/crhq-app"),
-            env_file=dict(type="path", default="/etc/crhq/app.env"),
+            **APP_COMMAND_OPTIONS
         ),
         required_if=[("state", "present", ["value"])],
         supports_check_mode=True,

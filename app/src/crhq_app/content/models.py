@@ -28,8 +28,10 @@ class Document(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
     deleted_at = models.DateTimeField(null=True, blank=True)
-    # no foreign key from a version to its user: versions are immutable, so deleting a user must not touch them
-    history = HistoricalRecords(bases=[VersionActor], user_model=settings.AUTH_USER_MODEL, user_db_constraint=False,
+    # the version's user as a plain id, no foreign key: versions are immutable (no UPDATE, not even the SET NULL
+    # a foreign key would make when a user is deleted), and `actor` names the user for good anyway
+    history = HistoricalRecords(bases=[VersionActor], user_model=settings.AUTH_USER_MODEL,
+                                history_user_id_field=models.BigIntegerField(null=True, blank=True),
                                 history_change_reason_field=models.CharField(max_length=200, null=True))
 
     class Meta:
