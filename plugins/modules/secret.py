@@ -376,6 +376,15 @@ def run(module):
     if os.path.isdir(path):
         module.fail_json(msg="%s is a directory" % path)
     if not os.path.isdir(os.path.dirname(path) or "."):
+        if module.check_mode and not params["retire"] and not params["rotate"]:
+            # a first dry run on a fresh host: the task before this one only predicted the directory
+            result = {"changed": True, "path": path, "type": kind, "created": True, "rotated": False}
+            if kind == "keyring":
+                result.update(primary_key_id=None, key_ids=[], key_details=[], retired=[])
+            if module._diff:
+                result["diff"] = {"before_header": path, "after_header": path, "before": "absent\n",
+                                  "after": "new %s (check mode; its directory does not exist yet)\n" % kind}
+            module.exit_json(**result)
         module.fail_json(msg="the directory of %s does not exist; create it first" % path)
 
     with DirectoryLock(path):

@@ -58,6 +58,19 @@ def test_scram_salt_is_random_and_the_verifier_is_kept_root_only(host, role, pas
     assert salt != hmac.new(password, b"crhq scram salt v1", hashlib.sha256).digest()[:16]
 
 
+QUOTING = "a b $HOME 'single' \"double\" `touch /tmp/crhq-quoting-pwned`; touch /tmp/crhq-quoting-pwned2"
+
+
+def test_backup_environment_values_arrive_as_written_and_never_run(host):
+    """The scenario's backup_environment holds spaces, $, both quotes, backquotes and a semicolon: sourced the way
+    crhq-restic sources it, the value is exactly that text, and nothing in it ran."""
+    host.run("rm -f /tmp/crhq-quoting-pwned /tmp/crhq-quoting-pwned2")
+    value = host.check_output("sh -c 'set -a; . /etc/crhq/backup/restic.env; set +a; printenv CRHQ_TEST_QUOTING'")
+    assert value == QUOTING
+    assert not host.file("/tmp/crhq-quoting-pwned").exists and not host.file("/tmp/crhq-quoting-pwned2").exists
+    assert json.loads(host.check_output("crhq-restic snapshots --json")) is not None
+
+
 APP_PSQL = ("PGPASSWORD=$(cat /etc/crhq/keys/db-app.password) psql -h /run/postgresql -U crhq_app -d crhq "
             "-v ON_ERROR_STOP=1 -qAt")
 

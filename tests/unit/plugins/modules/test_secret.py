@@ -280,3 +280,16 @@ def test_retire_removes_old_keys_keeps_the_primary_and_the_file_attributes(tmp_p
         bad = run(capsys, path=path, type="keyring", **args)
         assert bad["failed"] and message in bad["msg"]
     assert parse_keyring(material(path))["primary"] == new
+
+
+def test_check_mode_on_a_fresh_host_predicts_the_file_when_its_directory_is_only_predicted(tmp_path, capsys):
+    path = str(tmp_path / "keys" / "master.keyring")  # the directory a task before would have made
+    planned = run(capsys, path=path, type="keyring", _ansible_check_mode=True, _ansible_diff=True)
+    assert planned["changed"] and planned["created"] and planned["key_ids"] == []
+    assert "directory does not exist yet" in planned["diff"]["after"]
+    assert not (tmp_path / "keys").exists()
+    token = run(capsys, path=str(tmp_path / "keys" / "session.secret"), type="token", scram_sha256=True,
+                _ansible_check_mode=True)
+    assert token["changed"] and "fingerprint" not in token
+    # a real run still names the missing directory
+    assert "does not exist; create it first" in run(capsys, path=path, type="keyring")["msg"]
