@@ -96,14 +96,11 @@ key_ids:
   type: dict
 """
 
-import re
-
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.text.converters import to_native
 
 from ansible_collections.crhq.platform.plugins.module_utils.app_command import APP_COMMAND_OPTIONS, AppCommandError, run_app
-
-KEY_ID_RE = re.compile(r"[0-9a-f]{16}")
+from ansible_collections.crhq.platform.plugins.module_utils.keyring import KEY_ID_RE
 
 
 def main():

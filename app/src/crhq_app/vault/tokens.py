@@ -6,9 +6,7 @@ CRHQ_TOKEN_SECONDS (at most the rest of the session's absolute lifetime), can be
 the person's session auth hash changes: a new password or "log out everywhere" ends every token with the sessions.
 """
 
-import binascii
 import datetime
-import hashlib
 import hmac
 import re
 
@@ -18,29 +16,23 @@ from django.utils.crypto import constant_time_compare
 
 from crhq_app.crypto import keyring as material
 
+from .apikeys import checksum
+from .apikeys import key_hash as token_hash
 from .models import SessionToken
 
 PREFIX = "crhq_st_"
 TOKEN_RE = re.compile(r"crhq_st_([0-9A-Za-z]{43})([0-9A-Za-z]{6})")
 
 
-def _checksum(text):
-    return material.base62(binascii.crc32(text.encode("ascii")).to_bytes(4, "big"), 6)
-
-
 def well_formed(token):
     match = TOKEN_RE.fullmatch(token) if isinstance(token, str) else None
-    return bool(match) and hmac.compare_digest(_checksum(PREFIX + match.group(1)), match.group(2))
-
-
-def token_hash(token):
-    return hashlib.sha256(token.encode("ascii")).hexdigest()
+    return bool(match) and hmac.compare_digest(checksum(PREFIX + match.group(1)), match.group(2))
 
 
 def issue(user, address, session_ends_at=None):
     """A new token for `user`; returns (SessionToken, token). The token is not stored and not shown again."""
     body = material.new_token("api_key", prefix=PREFIX, nbytes=32)
-    token = body + _checksum(body)
+    token = body + checksum(body)
     now = timezone.now()
     expires = now + datetime.timedelta(seconds=settings.CRHQ_TOKEN_SECONDS)
     if session_ends_at is not None:
