@@ -18,11 +18,13 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from ansible_collections.crhq.platform.plugins.filter.decrypt_credential import FilterModule as Decrypt
 from ansible_collections.crhq.platform.plugins.filter.encrypt_credential import FilterModule as Encrypt
 from ansible_collections.crhq.platform.plugins.filter.rewrap_credential import FilterModule as Rewrap
+from ansible_collections.crhq.platform.plugins.module_utils import envelope as envelope_module
 from ansible_collections.crhq.platform.plugins.module_utils.keyring import new_keyring, rotate_keyring
 
 VALUE = "sk-benchmark-" + "x" * 35  # 48 bytes, the size of a typical provider API key
 CONTEXT = "user:42/openai_api_key"
 ROTATION_VALUES = 10000
+READS = 10000
 
 
 def rate(func, seconds, repeats=3):
@@ -68,6 +70,36 @@ def main():
         "raw AESGCM decrypt": rate(lambda: aead.decrypt(nonce, sealed_raw, aad), args.seconds),
         "filter decrypt_credential": rate(lambda: decrypt(envelope, keyring, context=CONTEXT), args.seconds),
     }
+    # decrypt as the app reads: each value comes from the database as a new string. A repeated read (an agent
+    # fetching its credential again) finds the envelope's parse in the module's cache; a first read parses it.
+    # Raw AESGCM decrypts the same number of distinct (nonce, ciphertext) pairs in the same run.
+    repeated = [(" " + envelope)[1:] for _copy in range(READS)]
+    first = [encrypt(VALUE, keyring, context=CONTEXT) for _value in range(READS)]
+    raw_pairs = []
+    for _value in range(READS):
+        pair_nonce = os.urandom(12)
+        raw_pairs.append((pair_nonce, aead.encrypt(pair_nonce, plain, aad)))
+    best = {"raw": 0.0, "repeated": 0.0, "first": 0.0}
+    for _run in range(3):
+        start = time.perf_counter()
+        for pair_nonce, sealed in raw_pairs:
+            aead.decrypt(pair_nonce, sealed, aad)
+        best["raw"] = max(best["raw"], READS / (time.perf_counter() - start))
+        repeated = [(" " + text)[1:] for text in repeated]  # new objects: no string keeps its cached hash
+        start = time.perf_counter()
+        for text in repeated:
+            decrypt(text, keyring, context=CONTEXT)
+        best["repeated"] = max(best["repeated"], READS / (time.perf_counter() - start))
+        envelope_module._parsed.clear()  # pylint: disable=protected-access
+        first = [(" " + text)[1:] for text in first]
+        start = time.perf_counter()
+        for text in first:
+            decrypt(text, keyring, context=CONTEXT)
+        best["first"] = max(best["first"], READS / (time.perf_counter() - start))
+    results["raw AESGCM decrypt, 10k pairs"] = best["raw"]
+    results["decrypt, repeated read"] = best["repeated"]
+    results["decrypt, first read"] = best["first"]
+
     start, count = time.perf_counter(), 0
     while time.perf_counter() - start < args.seconds:
         vault.encrypt(VALUE)
@@ -95,18 +127,22 @@ def main():
     results["filter rewrap_credential"] = best_rewrap
     results["raw AESGCM decrypt+encrypt"] = best_raw
 
-    print("%-28s %14s %12s" % ("path (48-byte value)", "ops/s", "vs raw"))
+    print("%-31s %14s %12s" % ("path (48-byte value)", "ops/s", "vs raw"))
     for name, ops in results.items():
         if "rewrap" in name or "+" in name:
             base = results["raw AESGCM decrypt+encrypt"]
+        elif "read" in name or "pairs" in name:
+            base = results["raw AESGCM decrypt, 10k pairs"]
         else:
             base = results["raw AESGCM decrypt" if "decrypt" in name else "raw AESGCM encrypt"]
-        print("%-28s %14.0f %11.3fx" % (name, ops, ops / base))
+        print("%-31s %14.0f %11.3fx" % (name, ops, ops / base))
     enc_ratio = results["filter encrypt_credential"] / results["raw AESGCM encrypt"]
     dec_ratio = results["filter decrypt_credential"] / results["raw AESGCM decrypt"]
     vault_ratio = results["filter encrypt_credential"] / results["ansible-vault encrypt"]
     print("filter/raw encrypt ratio: %.3f (target >= 0.333)" % enc_ratio)
     print("filter/raw decrypt ratio: %.3f (target >= 0.333)" % dec_ratio)
+    print("decrypt/raw, repeated read of a value: %.3f (target >= 0.333); first read of a value: %.3f (it parses "
+          "the envelope)" % (best["repeated"] / best["raw"], best["first"] / best["raw"]))
     print("filter/ansible-vault encrypt ratio: %.0f" % vault_ratio)
     print("rewrap of %d values: %.0f values/s, %.3f of raw AESGCM decrypt+encrypt (the database's share of a "
           "rotation is in the site scenario's test_18 timing)" % (ROTATION_VALUES, best_rewrap,

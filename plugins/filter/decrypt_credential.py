@@ -50,9 +50,18 @@ _value:
 """
 
 from ansible_collections.crhq.platform.plugins.module_utils.envelope import decrypt
-from ansible_collections.crhq.platform.plugins.plugin_utils.filters import filter_function
+from ansible_collections.crhq.platform.plugins.plugin_utils.filters import FILTER_INPUT_ERRORS, filter_error
+
+
+def decrypt_credential(envelope, keyring, context=None):
+    """The filter: spelled out rather than wrapped by filter_function, as it is the read path that
+    scripts/bench crypto measures (a generic wrapper costs a fifth of a decryption)."""
+    try:
+        return decrypt(envelope, keyring, context)
+    except FILTER_INPUT_ERRORS as exc:
+        raise filter_error("decrypt_credential", exc) from None
 
 
 class FilterModule:
     def filters(self):
-        return {"decrypt_credential": filter_function("decrypt_credential", decrypt)}
+        return {"decrypt_credential": decrypt_credential}

@@ -54,7 +54,11 @@ _B64URL_CHARS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-
 # bits unused; canonical text has them zero
 _CANONICAL_LAST = {2: frozenset(_B64URL_CHARS[0::16]), 3: frozenset(_B64URL_CHARS[0::4])}
 # the fast parse: a payload of at least NONCE_BYTES + TAG_BYTES = 28 bytes has at least 38 characters
-_HEX = frozenset("0123456789abcdef")
+_HEX_BYTES = b"0123456789abcdef"
+_HEADER_BYTES = b"crhq.v1."
+# the last byte a canonical unpadded payload may end with, by its length % 4 (1 is never valid)
+_LAST_BYTES = {rem: frozenset(char.encode("ascii")[0] for char in chars)
+               for rem, chars in list(_CANONICAL_LAST.items()) + [(0, _B64URL_CHARS)]}
 _PADDING = (b"", b"", b"==", b"=")
 _FROM_URL_ONLY = bytes.maketrans(b"-_+/", b"+/!!")
 
@@ -74,7 +78,10 @@ _TO_URL = bytes.maketrans(b"+/", b"-_")
 _FROM_URL = bytes.maketrans(b"-_", b"+/")
 _CACHE_LIMIT = 64
 _aead_cache = {}     # (key id, base64 key) -> AESGCM, validated once
+_aead_by_key = {}    # base64 key -> (key id, AESGCM): the same verified objects, for decrypt()'s fast path
 _keyring_cache = {}  # keyring JSON text -> parsed keyring
+_PARSED_LIMIT = 4096
+_parsed = {}         # envelope text -> (key id, nonce, ciphertext + tag) of a well-formed envelope
 
 
 def _require_cryptography():
@@ -96,6 +103,7 @@ def _aead(kid, key_b64):
         if key_id(raw) != kid:
             raise CredentialError("key %s does not match its id: the key material is damaged" % kid)
         aead = _remember(_aead_cache, (kid, key_b64), AESGCM(raw))
+        _remember(_aead_by_key, key_b64, (kid, aead))
     return aead
 
 
@@ -209,18 +217,22 @@ def encrypt(value, keyring, context):
 def _parse_fast(envelope):
     """(key id, nonce, ciphertext+tag) of a well-formed envelope, by fixed positions and one strict base64
     decode; None for anything else, and parse() then names the problem. Every credential read comes here."""
-    if not isinstance(envelope, str) or envelope[:8] != HEADER or envelope[24:25] != ".":
+    if not isinstance(envelope, str):
         return None
-    kid, payload = envelope[8:24], envelope[25:]
-    rem = len(payload) & 3
-    if (not _HEX.issuperset(kid) or len(payload) < 38 or rem == 1 or "=" in payload
-            or (rem and payload[-1] not in _CANONICAL_LAST[rem])):
+    try:
+        data = envelope.encode("ascii")
+        payload = data[25:]
+        rem = len(payload) & 3
+        # rem 1 has no entry (KeyError); a "=" is refused as the last character here and by the strict
+        # decode anywhere else
+        if (data[:8] != _HEADER_BYTES or data[24] != 46 or data[8:24].strip(_HEX_BYTES) or len(payload) < 38
+                or payload[-1] not in _LAST_BYTES[rem]):
+            return None
+        # "+" and "/" become "!", which the strict decode refuses like any other foreign character
+        raw = binascii.a2b_base64(payload.translate(_FROM_URL_ONLY) + _PADDING[rem], strict_mode=True)
+    except (binascii.Error, UnicodeEncodeError, IndexError, KeyError, TypeError):  # TypeError: strict_mode needs 3.11
         return None
-    try:  # "+" and "/" become "!", which the strict decode refuses like any other foreign character
-        raw = _a2b_strict(payload.encode("ascii").translate(_FROM_URL_ONLY) + _PADDING[rem])
-    except (binascii.Error, UnicodeEncodeError, ValueError):
-        return None
-    return kid, raw[:NONCE_BYTES], raw[NONCE_BYTES:]
+    return envelope[8:24], raw[:NONCE_BYTES], raw[NONCE_BYTES:]
 
 
 def parse(envelope):
@@ -253,8 +265,38 @@ def _parse_full(envelope):
 
 def decrypt(envelope, keyring, context):
     """Decrypt an envelope; fails unless key, context and every byte are right."""
+    # The fast path: an envelope parsed before (_parsed: ciphertext only, never a plaintext) or well-formed,
+    # a keyring mapping of version 1, and a key that _aead() has verified. Any doubt (a missing member, a
+    # wrong type, a failed check or tag) goes to the checked path, which decides again from scratch and
+    # names the problem.
+    try:
+        parsed = _parsed.get(envelope)
+        if parsed is None:
+            parsed = _parse_fast(envelope)  # None (malformed) fails at parsed[0] below
+            if parsed is not None:
+                if len(_parsed) >= _PARSED_LIMIT:
+                    _parsed.clear()
+                _parsed[envelope] = parsed
+        kid = parsed[0]
+        version = keyring["version"]
+        if (context and keyring["format"] == "crhq-keyring" and version == 1 and isinstance(version, int)
+                and version is not True and isinstance(keyring["primary"], str)):  # version 1, not 1.0 or true
+            for entry in keyring["keys"]:
+                if entry["id"] == kid:
+                    verified = _aead_by_key[entry["key"]]
+                    if verified[0] == kid:
+                        return verified[1].decrypt(parsed[1], parsed[2],
+                                                   (HEADER + kid + "\x00" + context).encode("utf-8")).decode("utf-8")
+                    break
+    except Exception:  # noqa: BLE001 - pylint: disable=broad-except; the checked path reports it
+        pass
+    return _decrypt_checked(envelope, keyring, context)
+
+
+def _decrypt_checked(envelope, keyring, context):
+    """decrypt() with every input checked, each failure with its own message."""
     _require_cryptography()
-    kid, nonce, sealed = _parse_fast(envelope) or parse(envelope)
+    kid, nonce, sealed = parse(envelope)
     keyring = _keyring(keyring)
     aad = _aad(kid, context)
     try:

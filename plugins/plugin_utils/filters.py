@@ -13,27 +13,35 @@ from ansible.errors import AnsibleFilterError
 from ansible_collections.crhq.platform.plugins.module_utils.keyring import CredentialError
 
 
-def filter_function(name, func):
-    """Wrap `func` so a bad input fails the task with a message naming the filter and the problem.
+FILTER_INPUT_ERRORS = (CredentialError, binascii.Error, UnicodeError, TypeError)
 
-    The original exception is dropped (``from None``): the message already says everything,
-    and no traceback at -vvv can carry the arguments (keys, plaintext) of the call.
+
+def filter_error(name, exc):
+    """The AnsibleFilterError for an exception of FILTER_INPUT_ERRORS raised by filter `name`.
+
+    Raise it ``from None``: the message already says everything, and no traceback at -vvv can carry
+    the arguments (keys, plaintext) of the call.
     """
+    if isinstance(exc, CredentialError):
+        return AnsibleFilterError("%s: %s" % (name, exc))
+    if isinstance(exc, binascii.Error):
+        # the message of binascii can only say "Incorrect padding" or similar: name the kind of problem
+        return AnsibleFilterError("%s: an argument is not valid base64 or base32" % name)
+    if isinstance(exc, UnicodeError):
+        # the codec's message quotes the offending character, which may be part of a secret
+        return AnsibleFilterError("%s: an argument is not text that UTF-8 can encode or decode" % name)
+    # TypeError: wrong number or names of arguments; the message names parameters only
+    return AnsibleFilterError("%s: %s" % (name, exc))
+
+
+def filter_function(name, func):
+    """Wrap `func` so a bad input fails the task with a message naming the filter and the problem."""
 
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
         try:
             return func(*args, **kwargs)
-        except CredentialError as exc:
-            raise AnsibleFilterError("%s: %s" % (name, exc)) from None
-        except binascii.Error:
-            # the message of binascii can only say "Incorrect padding" or similar: name the kind of problem
-            raise AnsibleFilterError("%s: an argument is not valid base64 or base32" % name) from None
-        except UnicodeError:
-            # the codec's message quotes the offending character, which may be part of a secret
-            raise AnsibleFilterError("%s: an argument is not text that UTF-8 can encode or decode" % name) from None
-        except TypeError as exc:
-            # wrong number or names of arguments: the message names parameters only
-            raise AnsibleFilterError("%s: %s" % (name, exc)) from None
+        except FILTER_INPUT_ERRORS as exc:
+            raise filter_error(name, exc) from None
 
     return wrapper

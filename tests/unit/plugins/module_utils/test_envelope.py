@@ -337,3 +337,70 @@ def test_the_fast_parse_agrees_with_the_full_parse_on_every_one_character_edit()
 def test_the_fast_parse_agrees_with_the_full_parse_on_longer_edits(sample, position, text, cut):
     candidate = sample[:position] + text + sample[position + (len(text) if cut else 0):]
     assert envelope._parse_fast(candidate) == _full_parse_or_none(candidate), repr(candidate)
+
+
+# --- decrypt's fast path (parse cache, verified keys) decides exactly as the checked path ------------------------
+
+def _outcome(func, *args):
+    try:
+        return "value", func(*args)
+    except CredentialError as exc:
+        return "error", str(exc)
+
+
+def _keyring_variants():
+    """Keyrings that differ from KEYRING in one member, each a case the fast path must not wave through."""
+    other = new_keyring()
+    good = copy.deepcopy(KEYRING)
+    variants = [good, json.dumps(KEYRING), KEYRING["keys"][0]["key"], other, rotate_keyring(KEYRING)]
+    for member, value in (("version", True), ("version", 1.0), ("version", "1"), ("version", 2), ("format", "x"),
+                          ("keys", []), ("keys", None), ("keys", [None]), ("keys", [{"id": KEYRING["primary"]}]),
+                          ("primary", None)):
+        variant = copy.deepcopy(KEYRING)
+        variant[member] = value
+        variants.append(variant)
+    swapped = copy.deepcopy(KEYRING)  # the id of this keyring's key with another key's material
+    swapped["keys"][0]["key"] = other["keys"][0]["key"]
+    variants.append(swapped)
+    missing = copy.deepcopy(KEYRING)
+    del missing["version"]
+    variants.append(missing)
+    return variants
+
+
+@pytest.mark.parametrize("warm", [False, True], ids=["first read", "repeated read"])
+def test_decrypt_agrees_with_the_checked_path_on_every_keyring_variant_and_context(warm):
+    sealed = encrypt("value", KEYRING, "c")
+    for keyring in _keyring_variants():
+        for context in ("c", "d", "", None, b"c", "c\udcff", 7):
+            for candidate in (sealed, sealed[:-1], sealed + "A", sealed.replace("crhq.v1", "crhq.v2")):
+                envelope._parsed.clear()
+                if warm:  # the parse is cached and the key verified before the call under test
+                    decrypt(sealed, KEYRING, "c")
+                    _outcome(decrypt, candidate, keyring, context)
+                assert _outcome(decrypt, candidate, keyring, context) == \
+                    _outcome(envelope._decrypt_checked, candidate, keyring, context), (keyring, context, candidate)
+
+
+def test_the_parse_cache_holds_ciphertext_only_and_stays_bounded(monkeypatch):
+    monkeypatch.setattr(envelope, "_PARSED_LIMIT", 8)
+    envelope._parsed.clear()
+    values = ["secret-value-%d" % number for number in range(20)]
+    for value in values:
+        assert decrypt(encrypt(value, KEYRING, "c"), KEYRING, "c") == value
+        assert len(envelope._parsed) <= 8
+    for parsed in envelope._parsed.values():
+        assert not any(value.encode() in part for part in parsed[1:] for value in values)
+        assert isinstance(parsed[0], str) and len(parsed[1]) == envelope.NONCE_BYTES
+
+
+def test_a_cached_envelope_still_fails_under_a_keyring_mutated_in_place():
+    keyring = copy.deepcopy(KEYRING)
+    sealed = encrypt("value", keyring, "c")
+    assert decrypt(sealed, keyring, "c") == "value"
+    keyring["keys"][0]["key"] = new_keyring()["keys"][0]["key"]
+    with pytest.raises(CredentialError, match="does not match its id"):
+        decrypt(sealed, keyring, "c")
+    keyring["keys"] = []
+    with pytest.raises(CredentialError):
+        decrypt(sealed, keyring, "c")
