@@ -17,9 +17,10 @@ description:
     sshd configuration, in one module call instead of one task per question.
   - The algorithms the installed OpenSSH knows (C(ssh -Q kex), C(cipher), C(mac), C(key-sig)), so that a
     configuration never names an algorithm the installed version would reject.
-  - For each admin user whether the account exists, its groups, and how many keys its authorized keys
-    files hold, and which of them can log in with a key under O(allow_groups). The role refuses to turn
-    off password login when that list is empty, so the operator is never locked out.
+  - For each admin user whether the account exists, its groups and login shell, how many keys its authorized
+    keys files hold, how many of them sshd will accept once O(accepted_algorithms) and O(permit_root_login)
+    apply, and which admins can therefore log in with a key. The role refuses to turn off password login when
+    that list is empty, so the operator is never locked out, and names each admin's obstacle.
   - How many Diffie-Hellman moduli in O(moduli_path) are shorter than O(min_moduli_bits).
 options:
   admin_users:
@@ -40,6 +41,28 @@ options:
     description: The moduli file sshd reads.
     type: path
     default: /etc/ssh/moduli
+  accepted_algorithms:
+    description:
+      - The public key signature algorithms sshd will accept (its C(PubkeyAcceptedAlgorithms) after the change).
+      - A key counts only when one of its signature algorithms is listed (C(ssh-rsa) keys sign with
+        C(rsa-sha2-512) or C(rsa-sha2-256)); a C(cert-authority) line counts when a C(-cert-v01@openssh.com)
+        algorithm is listed. An empty list counts every key, whatever its type.
+    type: list
+    elements: str
+    default: []
+  permit_root_login:
+    description:
+      - The C(PermitRootLogin) sshd will have. With V(no) root is never reachable; with V(forced-commands-only)
+        root has no shell. Omitted, root is judged like any other account.
+    type: str
+    choices: ['yes', 'no', prohibit-password, without-password, forced-commands-only]
+  trusted_user_ca_keys:
+    description:
+      - Whether sshd will trust a user certificate authority (C(TrustedUserCAKeys)). The certificate algorithm of
+        each of O(accepted_algorithms) is then accepted too, and admins count as reachable by certificate even
+        without an authorized key; the module cannot see the certificates operators hold.
+    type: bool
+    default: false
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
 attributes:
@@ -52,7 +75,9 @@ attributes:
     platforms: posix
 notes:
   - Authorized keys are counted in C(~/.ssh/authorized_keys) and C(~/.ssh/authorized_keys2); lines that are
-    empty or comments do not count. Keys are never returned.
+    empty or comments do not count. Keys are never returned, only their types.
+  - A key with a C(command=) option (a forced command) or an C(expiry-time) in the past gives no shell and does
+    not count as usable; C(from=) and other options are not evaluated.
   - Only the standard library and the OpenSSH client are needed on the managed host.
 seealso:
   - name: sshd_config(5)
@@ -67,9 +92,18 @@ EXAMPLES = r"""
     allow_groups: [sudo]
   register: ssh
 
-- name: Refuse to lock the operator out
+- name: Refuse to lock the operator out, saying what stands in each admin's way
   ansible.builtin.assert:
     that: ssh.reachable_admins | length > 0
+    fail_msg: "{{ ssh.admins | map(attribute='reason') | join('; ') }}"
+
+- name: Judge the keys by what sshd will accept after the change
+  crhq.platform.ssh_facts:
+    admin_users: [debian, root]
+    allow_groups: [root, sudo]
+    accepted_algorithms: [ssh-ed25519, sk-ssh-ed25519@openssh.com, rsa-sha2-512, rsa-sha2-256]
+    permit_root_login: "no"
+  register: ssh
 """
 
 RETURN = r"""
@@ -100,6 +134,14 @@ supported:
       returned: always
   sample: {kex: [curve25519-sha256], cipher: [aes256-gcm@openssh.com], mac: [hmac-sha2-512-etm@openssh.com],
            key_sig: [ssh-ed25519]}
+accepted_algorithms:
+  description: The algorithms of O(accepted_algorithms) this OpenSSH knows (with their certificate algorithms when
+    O(trusted_user_ca_keys)), in the order given, which is the value for C(PubkeyAcceptedAlgorithms). Empty when
+    O(accepted_algorithms) is.
+  returned: always
+  type: list
+  elements: str
+  sample: [ssh-ed25519, sk-ssh-ed25519@openssh.com, rsa-sha2-512, rsa-sha2-256]
 admins:
   description: One entry per admin user, in the order given.
   returned: always
@@ -119,13 +161,32 @@ admins:
       type: list
       elements: str
       returned: always
+    shell:
+      description: The account's login shell; empty when the account does not exist.
+      type: str
+      returned: always
     authorized_keys:
       description: Number of key lines in the account's authorized keys files.
       type: int
       returned: always
-  sample: [{user: debian, exists: true, groups: [debian, sudo], authorized_keys: 1}]
+    usable_keys:
+      description: Of those, the keys sshd will accept for a login with a shell.
+      type: int
+      returned: always
+    key_types:
+      description: The key types found (C(cert-authority) lines as C(cert-authority:<type>)), sorted.
+      type: list
+      elements: str
+      returned: always
+    reason:
+      description: Why the account cannot log in with a key; empty when it can.
+      type: str
+      returned: always
+  sample: [{user: debian, exists: true, groups: [debian, sudo], shell: /bin/bash, authorized_keys: 2, usable_keys: 1,
+            key_types: [ecdsa-sha2-nistp256, ssh-ed25519], reason: ""}]
 reachable_admins:
-  description: Admin users that exist, hold at least one authorized key and belong to an allowed group.
+  description: Admin users that exist, have a login shell, hold a key sshd will accept (or a trusted certificate
+    authority applies) and belong to an allowed group; not root when O(permit_root_login) shuts it out.
   returned: always
   type: list
   elements: str
@@ -140,29 +201,154 @@ weak_moduli:
 import grp
 import os
 import pwd
+import time
 
 from ansible.module_utils.basic import AnsibleModule
 
 QUERIES = (("kex", "kex"), ("cipher", "cipher"), ("mac", "mac"), ("key_sig", "key-sig"))
 
 
-def count_keys(home):
-    count = 0
+KEY_TYPES = frozenset([
+    "ssh-ed25519", "sk-ssh-ed25519@openssh.com", "ssh-rsa", "ssh-dss", "ecdsa-sha2-nistp256", "ecdsa-sha2-nistp384",
+    "ecdsa-sha2-nistp521", "sk-ecdsa-sha2-nistp256@openssh.com",
+])
+CERT_SUFFIX = "-cert-v01@openssh.com"
+# the signature algorithms (the names sshd's PubkeyAcceptedAlgorithms takes) a key of a type can log in with
+SIGNATURES = {
+    "ssh-rsa": ("rsa-sha2-512", "rsa-sha2-256", "ssh-rsa"),
+    "sk-ecdsa-sha2-nistp256@openssh.com": ("sk-ecdsa-sha2-nistp256@openssh.com",
+                                           "webauthn-sk-ecdsa-sha2-nistp256@openssh.com"),
+}
+NO_SHELL = frozenset(["nologin", "false"])
+
+
+def certificate_base(name):
+    """The key type a certificate type certifies (ssh-ed25519 for ssh-ed25519-cert-v01@openssh.com), else None."""
+    if not name.endswith(CERT_SUFFIX):
+        return None
+    stem = name[:-len(CERT_SUFFIX)]
+    return stem + "@openssh.com" if stem + "@openssh.com" in KEY_TYPES else stem
+
+
+def is_key_type(name):
+    return name in KEY_TYPES or certificate_base(name) in KEY_TYPES
+
+
+def split_unquoted(text, separators):
+    """Split at any of `separators` outside double quotes (a backslash escapes a quote), dropping empty parts."""
+    parts, current, quoted, escaped = [], [], False, False
+    for char in text:
+        if escaped:
+            escaped = False
+        elif char == "\\":
+            escaped = True
+        elif char == '"':
+            quoted = not quoted
+        elif char in separators and not quoted:
+            if current:
+                parts.append("".join(current))
+            current = []
+            continue
+        current.append(char)
+    if current:
+        parts.append("".join(current))
+    return parts
+
+
+def parse_key_line(line):
+    """(key type, options) of an authorized_keys line, options a dict of lowercase name to value (True for a
+    flag); None for a line whose key type OpenSSH does not know. Blank lines and comments are not passed here."""
+    fields = split_unquoted(line.strip(), " \t")
+    options = {}
+    if fields and not is_key_type(fields[0]):
+        for option in split_unquoted(fields[0], ","):
+            name, separator, value = option.partition("=")
+            options[name.lower()] = value.strip('"') if separator else True
+        fields = fields[1:]
+    if not fields or not is_key_type(fields[0]):
+        return None
+    return fields[0], options
+
+
+def expiry_passed(value, now=None):
+    """Whether an expiry-time option (YYYYMMDD[HHMM[SS]], local time, or UTC with a trailing Z) lies in the past;
+    None when sshd could not read it."""
+    text = str(value).strip()
+    utc = text[-1:] in ("Z", "z")
+    digits = text[:-1] if utc else text
+    if not digits.isdigit() or len(digits) not in (8, 12, 14):
+        return None
+    digits = (digits + "000000")[:14]
+    stamp = tuple(int(digits[start:end]) for start, end in ((0, 4), (4, 6), (6, 8), (8, 10), (10, 12), (12, 14)))
+    current = now if now is not None else (time.gmtime() if utc else time.localtime())
+    return stamp <= tuple(current[:6])
+
+
+def key_obstacle(key_type, options, accepted):
+    """Why a key gives no login with a shell when sshd accepts the signature algorithms `accepted` (every one
+    when empty), or "" when it does."""
+    if "command" in options:
+        return "a forced command (command=)"
+    if "expiry-time" in options:
+        passed = expiry_passed(options["expiry-time"])
+        if passed is None:
+            return "an expiry-time sshd cannot read"
+        if passed:
+            return "an expiry-time in the past"
+    if not accepted:
+        return ""
+    if "cert-authority" in options:
+        if any(name.endswith(CERT_SUFFIX) for name in accepted):
+            return ""
+        return "a cert-authority line, and no certificate algorithm is accepted"
+    base = certificate_base(key_type)
+    signatures = SIGNATURES.get(base or key_type, (base or key_type,))
+    if base:
+        signatures = tuple(name.replace("@openssh.com", "") + CERT_SUFFIX for name in signatures)
+    if any(name in accepted for name in signatures):
+        return ""
+    return "type %s, which sshd will not accept" % key_type
+
+
+def read_keys(home, accepted):
+    """(key lines, usable keys, key types, obstacles) of an account's authorized keys files."""
+    lines, usable, types, obstacles = 0, 0, set(), []
     for name in ("authorized_keys", "authorized_keys2"):
-        path = os.path.join(home, ".ssh", name)
         try:
-            with open(path, encoding="utf-8", errors="replace") as handle:
-                count += sum(1 for line in handle if line.strip() and not line.lstrip().startswith("#"))
+            with open(os.path.join(home, ".ssh", name), encoding="utf-8", errors="replace") as handle:
+                content = handle.readlines()
         except OSError:
             continue
-    return count
+        for line in content:
+            if not line.strip() or line.lstrip().startswith("#"):
+                continue
+            lines += 1
+            parsed = parse_key_line(line)
+            if parsed is None:
+                obstacles.append("a line that is not a key OpenSSH knows")
+                continue
+            key_type, options = parsed
+            types.add(("cert-authority:" if "cert-authority" in options else "") + key_type)
+            obstacle = key_obstacle(key_type, options, accepted)
+            if obstacle:
+                obstacles.append(obstacle)
+            else:
+                usable += 1
+    return lines, usable, sorted(types), obstacles
 
 
-def admin_entry(user):
+def count_keys(home):
+    """Key lines (not blank, not comments) in an account's authorized keys files."""
+    return read_keys(home, [])[0]
+
+
+def admin_entry(user, accepted=(), permit_root_login=None, trusted_user_ca_keys=False):
+    """What decides whether `user` can log in with a key once the change applies (groups: reachable_admins)."""
     try:
         account = pwd.getpwnam(user)
     except KeyError:
-        return {"user": user, "exists": False, "groups": [], "authorized_keys": 0}
+        return {"user": user, "exists": False, "groups": [], "shell": "", "authorized_keys": 0, "usable_keys": 0,
+                "key_types": [], "reason": "%s: no such account" % user}
     groups = []
     try:
         groups.append(grp.getgrgid(account.pw_gid).gr_name)
@@ -171,7 +357,37 @@ def admin_entry(user):
     for group in grp.getgrall():
         if user in group.gr_mem and group.gr_name not in groups:
             groups.append(group.gr_name)
-    return {"user": user, "exists": True, "groups": groups, "authorized_keys": count_keys(account.pw_dir)}
+    lines, usable, types, obstacles = read_keys(account.pw_dir, list(accepted))
+    entry = {"user": user, "exists": True, "groups": groups, "shell": account.pw_shell, "authorized_keys": lines,
+             "usable_keys": usable, "key_types": types, "reason": ""}
+    certificates = trusted_user_ca_keys and any(name.endswith(CERT_SUFFIX) for name in accepted)
+    if account.pw_uid == 0 and permit_root_login in ("no", "forced-commands-only"):
+        entry["reason"] = "%s: PermitRootLogin %s shuts root out" % (user, permit_root_login)
+    elif os.path.basename(account.pw_shell or "") in NO_SHELL:
+        entry["reason"] = "%s: the login shell %s gives no shell" % (user, account.pw_shell)
+    elif not usable and not certificates:
+        if not lines:
+            entry["reason"] = "%s: no authorized key" % user
+        else:
+            entry["reason"] = "%s: none of its %d authorized key line(s) will work (%s)" % (
+                user, lines, "; ".join(sorted(set(obstacles))))
+    return entry
+
+
+def effective_algorithms(requested, certificates, supported):
+    """The requested signature algorithms this OpenSSH knows, in the order given; with a trusted user CA, each
+    one's certificate algorithm after it. Empty when nothing was requested."""
+    wanted = []
+    for name in requested:
+        wanted.append(name)
+        if certificates and not name.endswith(CERT_SUFFIX):
+            wanted.append(name.replace("@openssh.com", "") + CERT_SUFFIX)
+    known = set(supported)
+    result = []
+    for name in wanted:
+        if name in known and name not in result:
+            result.append(name)
+    return result
 
 
 def weak_moduli(path, min_bits):
@@ -188,12 +404,19 @@ def weak_moduli(path, min_bits):
 
 
 def reachable_admins(admins, allow_groups):
-    """Admin users that exist, hold a key and belong to an allowed group (any group when none are listed)."""
+    """Admin users with nothing in their way (admin_entry's reason) in an allowed group (any group when none are
+    listed); records a group obstacle as the entry's reason."""
     allowed = set(allow_groups)
-    return [
-        entry["user"] for entry in admins
-        if entry["exists"] and entry["authorized_keys"] > 0 and (not allowed or allowed.intersection(entry["groups"]))
-    ]
+    reachable = []
+    for entry in admins:
+        usable = not entry["reason"]
+        if usable and allowed and not allowed.intersection(entry["groups"]):
+            entry["reason"] = "%s: in none of the allowed groups %s (its groups: %s)" % (
+                entry["user"], ", ".join(sorted(allowed)), ", ".join(entry["groups"]) or "none")
+            usable = False
+        if usable:
+            reachable.append(entry["user"])
+    return reachable
 
 
 def main():
@@ -203,6 +426,10 @@ def main():
             allow_groups=dict(type="list", elements="str", default=[]),
             min_moduli_bits=dict(type="int", default=3071),
             moduli_path=dict(type="path", default="/etc/ssh/moduli"),
+            accepted_algorithms=dict(type="list", elements="str", default=[]),
+            permit_root_login=dict(type="str",
+                                   choices=["yes", "no", "prohibit-password", "without-password", "forced-commands-only"]),
+            trusted_user_ca_keys=dict(type="bool", default=False),
         ),
         supports_check_mode=True,
     )
@@ -213,10 +440,14 @@ def main():
         if rc != 0:
             module.fail_json(msg="ssh -Q %s failed (rc %d): %s" % (query, rc, err.strip()))
         supported[key] = [line.strip() for line in out.splitlines() if line.strip()]
-    admins = [admin_entry(user) for user in module.params["admin_users"]]
+    params = module.params
+    accepted = effective_algorithms(params["accepted_algorithms"], params["trusted_user_ca_keys"], supported["key_sig"])
+    admins = [admin_entry(user, accepted, params["permit_root_login"], params["trusted_user_ca_keys"])
+              for user in params["admin_users"]]
     module.exit_json(
         changed=False,
         supported=supported,
+        accepted_algorithms=accepted,
         admins=admins,
         reachable_admins=reachable_admins(admins, module.params["allow_groups"]),
         weak_moduli=weak_moduli(module.params["moduli_path"], module.params["min_moduli_bits"]),

@@ -57,6 +57,57 @@ def test_a_later_drop_in_cannot_reenable_passwords(host):
     assert cfg["passwordauthentication"] == "no" and cfg["permitrootlogin"] == "without-password"
 
 
+def lockout_check(*extra):
+    return run_playbook("lockout_check.yml", "--check", "--tags", "hardening_ssh", *extra)
+
+
+@pytest.fixture(name="helper_root_key")
+def fixture_helper_root_key(helper):
+    """Root's authorized keys on the helper, put back after the test; yields a function that replaces them."""
+    helper.check_output("cp -p /root/.ssh/authorized_keys /root/.ssh/authorized_keys.crhq-test")
+
+    def install(kind):
+        helper.check_output("rm -f /tmp/crhq-test-key /tmp/crhq-test-key.pub && "
+                            "ssh-keygen -q -N '' -t %s -f /tmp/crhq-test-key && "
+                            "cp /tmp/crhq-test-key.pub /root/.ssh/authorized_keys", kind)
+        return helper.check_output("cut -d' ' -f1 /root/.ssh/authorized_keys")
+
+    yield install
+    helper.check_output("mv /root/.ssh/authorized_keys.crhq-test /root/.ssh/authorized_keys")
+
+
+def test_the_lockout_guard_counts_only_keys_sshd_will_accept(helper, helper_root_key):
+    """#12: an operator whose only key is ECDSA passed the old guard (any line counted) and was locked out."""
+    assert helper_root_key("ecdsa") == "ecdsa-sha2-nistp256"
+    refused = lockout_check()
+    assert refused.returncode != 0
+    assert ("root: none of its 1 authorized key line(s) will work (type ecdsa-sha2-nistp256, which sshd will not "
+            "accept)") in refused.output, refused.output[-3000:]
+    assert not helper.file("/etc/ssh/sshd_config.d/00-crhq-hardening.conf").exists
+    # the same key passes once the operator lets sshd accept its type: the refusal was the key type's alone
+    lockout_check("-e", '{"hardening_ssh_pubkey_algorithms": ["ssh-ed25519", "ecdsa-sha2-nistp256"]}').assert_ok()
+
+
+def test_the_lockout_guard_refuses_permit_root_login_no_when_root_is_the_only_admin(helper, helper_root_key):
+    assert helper_root_key("ed25519") == "ssh-ed25519"
+    lockout_check().assert_ok()  # the precondition: root with an ed25519 key is a way in
+    refused = lockout_check("-e", "hardening_ssh_permit_root_login=no")
+    assert refused.returncode != 0 and "root: PermitRootLogin no shuts root out" in refused.output, refused.output[-3000:]
+
+
+def test_a_match_block_in_another_drop_in_fails_the_role(host):
+    """sshd -T is checked for root, the admins and a user who is neither: a Match block for one user is caught."""
+    name = host.backend.get_hostname()
+    host.check_output("printf 'Match User nobody\\n  PasswordAuthentication yes\\n' > /etc/ssh/sshd_config.d/50-crhq-test-match.conf")
+    try:
+        assert sshd_effective(host)["passwordauthentication"] == "no"  # root's view alone misses it
+        run = run_playbook("converge.yml", "--tags", "hardening_ssh", limit=name)
+    finally:
+        host.check_output("rm -f /etc/ssh/sshd_config.d/50-crhq-test-match.conf")
+    assert run.returncode != 0
+    assert "for nobody, passwordauthentication is yes, not no" in run.output, run.output[-3000:]
+
+
 def test_ssh_audit_finds_no_failure(host):
     host.check_output("DEBIAN_FRONTEND=noninteractive apt-get install -y -qq ssh-audit >/dev/null")
     out = host.run("ssh-audit -n 127.0.0.1").stdout

@@ -4,8 +4,12 @@
 from __future__ import annotations
 
 import grp
+import json
 import os
 import pwd
+import subprocess
+
+import pytest
 
 
 from ansible_collections.crhq.platform.plugins.modules import ssh_facts
@@ -51,7 +55,9 @@ def test_unknown_user_is_not_reachable(tmp_path, capsys):
     moduli.write_text(MODULI)
     result = run(capsys, admin_users=["crhq-no-such-user"], allow_groups=["sudo"], moduli_path=str(moduli))
     assert not result["changed"]
-    assert result["admins"] == [{"user": "crhq-no-such-user", "exists": False, "groups": [], "authorized_keys": 0}]
+    assert result["admins"] == [{"user": "crhq-no-such-user", "exists": False, "groups": [], "shell": "",
+                                 "authorized_keys": 0, "usable_keys": 0, "key_types": [],
+                                 "reason": "crhq-no-such-user: no such account"}]
     assert result["reachable_admins"] == []
     assert result["weak_moduli"] == 1
 
@@ -66,17 +72,21 @@ def test_real_openssh_algorithm_lists(tmp_path, capsys):
     assert "ssh-ed25519" in supported["key_sig"]
 
 
-def test_reachability_needs_account_key_and_allowed_group():
-    admins = [
-        {"user": "alice", "exists": True, "groups": ["alice", "sudo"], "authorized_keys": 1},
-        {"user": "bob", "exists": True, "groups": ["bob", "sudo"], "authorized_keys": 0},
-        {"user": "carol", "exists": True, "groups": ["carol"], "authorized_keys": 2},
-        {"user": "dave", "exists": False, "groups": [], "authorized_keys": 0},
-    ]
-    assert ssh_facts.reachable_admins(admins, ["sudo"]) == ["alice"]
-    assert ssh_facts.reachable_admins(admins, ["carol", "sudo"]) == ["alice", "carol"]
-    assert ssh_facts.reachable_admins(admins, ["wheel"]) == []
-    assert ssh_facts.reachable_admins(admins, []) == ["alice", "carol"]
+def test_reachability_needs_no_obstacle_and_an_allowed_group():
+    def entry(user, groups, reason=""):
+        return {"user": user, "exists": True, "groups": groups, "authorized_keys": 1, "reason": reason}
+
+    def admins():
+        return [entry("alice", ["alice", "sudo"]), entry("bob", ["bob", "sudo"], "bob: no authorized key"),
+                entry("carol", ["carol"]), {"user": "dave", "exists": False, "groups": [], "reason": "dave: no such account"}]
+
+    assert ssh_facts.reachable_admins(admins(), ["sudo"]) == ["alice"]
+    assert ssh_facts.reachable_admins(admins(), ["carol", "sudo"]) == ["alice", "carol"]
+    listed = admins()
+    assert ssh_facts.reachable_admins(listed, ["wheel"]) == []
+    assert listed[0]["reason"] == "alice: in none of the allowed groups wheel (its groups: alice, sudo)"
+    assert listed[1]["reason"] == "bob: no authorized key"  # the first obstacle is the one named
+    assert ssh_facts.reachable_admins(admins(), []) == ["alice", "carol"]
 
 
 def test_real_account_groups_from_the_system_databases():
@@ -84,3 +94,131 @@ def test_real_account_groups_from_the_system_databases():
     entry = ssh_facts.admin_entry(me.pw_name)
     assert entry["exists"] and entry["user"] == me.pw_name
     assert entry["groups"][0] == grp.getgrgid(me.pw_gid).gr_name
+
+
+# --- which keys sshd will accept after the change (#12: an ECDSA-only operator passed the old guard) -------------
+
+HARDENED = ["ssh-ed25519", "sk-ssh-ed25519@openssh.com", "rsa-sha2-512", "rsa-sha2-256"]
+
+
+@pytest.fixture(name="real_keys", scope="module")
+def fixture_real_keys(tmp_path_factory):
+    """Public key lines of each type this machine's ssh-keygen makes, keyed by type name."""
+    folder = tmp_path_factory.mktemp("keys")
+    keys = {}
+    for kind, bits in (("ed25519", None), ("ecdsa", "256"), ("rsa", "3072")):
+        path = folder / kind
+        command = ["ssh-keygen", "-q", "-N", "", "-t", kind, "-f", str(path)] + (["-b", bits] if bits else [])
+        subprocess.run(command, check=True)
+        line = (folder / (kind + ".pub")).read_text().strip()
+        keys[line.split()[0]] = line
+    return keys
+
+
+def home_with(tmp_path, *lines):
+    (tmp_path / ".ssh").mkdir(exist_ok=True)
+    (tmp_path / ".ssh" / "authorized_keys").write_text("".join(line + "\n" for line in lines))
+    return str(tmp_path)
+
+
+def test_only_keys_of_accepted_types_count(tmp_path, real_keys):
+    ecdsa, ed25519, rsa = real_keys["ecdsa-sha2-nistp256"], real_keys["ssh-ed25519"], real_keys["ssh-rsa"]
+    lines, usable, types, obstacles = ssh_facts.read_keys(home_with(tmp_path, ecdsa), HARDENED)
+    assert (lines, usable, types) == (1, 0, ["ecdsa-sha2-nistp256"])
+    assert obstacles == ["type ecdsa-sha2-nistp256, which sshd will not accept"]
+    assert ssh_facts.read_keys(home_with(tmp_path, ecdsa), HARDENED + ["ecdsa-sha2-nistp256"])[1] == 1
+    assert ssh_facts.read_keys(home_with(tmp_path, ecdsa), [])[1] == 1  # no list: every key counts
+    assert ssh_facts.read_keys(home_with(tmp_path, ecdsa, ed25519, rsa), HARDENED)[:2] == (3, 2)
+    assert ssh_facts.read_keys(home_with(tmp_path, rsa), ["rsa-sha2-256"])[1] == 1  # ssh-rsa keys sign with SHA-2
+    assert ssh_facts.read_keys(home_with(tmp_path, rsa), ["ssh-ed25519"])[1] == 0
+
+
+@pytest.mark.parametrize("line, accepted, usable", [
+    ("sk-ecdsa-sha2-nistp256@openssh.com AAAAInNr", HARDENED, False),
+    ("sk-ecdsa-sha2-nistp256@openssh.com AAAAInNr", ["webauthn-sk-ecdsa-sha2-nistp256@openssh.com"], True),
+    ("sk-ssh-ed25519@openssh.com AAAAGnNr", HARDENED, True),
+    ("ssh-dss AAAAB3NzaC1kc3M", HARDENED, False),
+    ('cert-authority,principals="alice" ssh-ed25519 AAAAC3Nz', HARDENED, False),
+    ('cert-authority,principals="alice" ssh-ed25519 AAAAC3Nz', HARDENED + ["ssh-ed25519-cert-v01@openssh.com"], True),
+    ("ssh-ed25519-cert-v01@openssh.com AAAAIHNz", HARDENED, False),
+    ("ssh-ed25519-cert-v01@openssh.com AAAAIHNz", ["ssh-ed25519-cert-v01@openssh.com"], True),
+    ("sk-ssh-ed25519-cert-v01@openssh.com AAAA", ["sk-ssh-ed25519-cert-v01@openssh.com"], True),
+    ("ssh-rsa-cert-v01@openssh.com AAAA", ["rsa-sha2-512-cert-v01@openssh.com"], True),
+    ('command="/usr/bin/backup-only",no-pty ssh-ed25519 AAAAC3Nz', HARDENED, False),
+    ('restrict,from="10.0.0.0/8,192.168.1.1" ssh-ed25519 AAAAC3Nz admin key', HARDENED, True),
+    ('environment="A=b c",no-agent-forwarding ssh-ed25519 AAAAC3Nz', HARDENED, True),
+    ('expiry-time="20200101" ssh-ed25519 AAAAC3Nz', HARDENED, False),
+    ('expiry-time="29991231235959" ssh-ed25519 AAAAC3Nz', HARDENED, True),
+    ('expiry-time="2999123123" ssh-ed25519 AAAAC3Nz', HARDENED, False),  # sshd refuses an unreadable time
+    ("ssh-ed25519", HARDENED, True),
+])
+def test_key_types_and_options(line, accepted, usable):
+    parsed = ssh_facts.parse_key_line(line)
+    assert parsed is not None, line
+    assert (ssh_facts.key_obstacle(parsed[0], parsed[1], accepted) == "") is usable
+
+
+@pytest.mark.parametrize("line", ["ssh-ed25519x AAAA", "garbage", 'from="10.0.0.1 ssh-ed25519 AAAA', "ecdsa-sha2-nistp999 AA"])
+def test_lines_that_are_no_key_count_as_lines_but_never_as_usable(tmp_path, line):
+    assert ssh_facts.parse_key_line(line) is None
+    lines, usable, _types, obstacles = ssh_facts.read_keys(home_with(tmp_path, line), HARDENED)
+    assert (lines, usable) == (1, 0) and obstacles == ["a line that is not a key OpenSSH knows"]
+
+
+def test_expiry_times_in_utc_and_local_time():
+    now = (2026, 11, 30, 12, 0, 0)
+    assert ssh_facts.expiry_passed("20261130", now) is True
+    assert ssh_facts.expiry_passed("202611301300Z", now) is False
+    assert ssh_facts.expiry_passed("20261130115959", now) is True
+    assert ssh_facts.expiry_passed("2026113", now) is None
+
+
+def test_root_shut_out_by_permit_root_login_and_accounts_without_a_shell():
+    root = ssh_facts.admin_entry("root", HARDENED, "no")
+    assert root["reason"] == "root: PermitRootLogin no shuts root out"
+    assert "shuts root out" in ssh_facts.admin_entry("root", HARDENED, "forced-commands-only")["reason"]
+    nobody = ssh_facts.admin_entry("nobody", HARDENED, "no")
+    assert nobody["shell"].endswith("nologin") and "gives no shell" in nobody["reason"]
+
+
+def test_a_trusted_user_ca_makes_admins_reachable_without_a_key(monkeypatch, tmp_path):
+    account = pwd.struct_passwd(("alice", "x", 4242, 4242, "", str(tmp_path), "/bin/bash"))
+    monkeypatch.setattr(ssh_facts.pwd, "getpwnam", lambda user: account)
+    assert ssh_facts.admin_entry("alice", HARDENED)["reason"] == "alice: no authorized key"
+    assert ssh_facts.admin_entry("alice", HARDENED, None, True)["reason"] == "alice: no authorized key"
+    with_certs = HARDENED + ["ssh-ed25519-cert-v01@openssh.com"]
+    assert ssh_facts.admin_entry("alice", with_certs, None, True)["reason"] == ""
+
+
+def test_the_module_names_each_admins_obstacle(tmp_path, capsys, real_keys, monkeypatch):
+    account = pwd.struct_passwd(("alice", "x", 4242, 4242, "", home_with(tmp_path, real_keys["ecdsa-sha2-nistp256"]),
+                                 "/bin/bash"))
+    real_getpwnam = pwd.getpwnam
+    monkeypatch.setattr(ssh_facts.pwd, "getpwnam", lambda user: account if user == "alice" else real_getpwnam(user))
+    result = run(capsys, admin_users=["alice", "root"], allow_groups=[], accepted_algorithms=HARDENED,
+                 permit_root_login="no", moduli_path=str(tmp_path / "none"))
+    assert result["reachable_admins"] == []
+    assert [entry["reason"] for entry in result["admins"]] == [
+        "alice: none of its 1 authorized key line(s) will work (type ecdsa-sha2-nistp256, which sshd will not accept)",
+        "root: PermitRootLogin no shuts root out"]
+    assert result["admins"][0]["key_types"] == ["ecdsa-sha2-nistp256"]
+    assert real_keys["ecdsa-sha2-nistp256"].split()[1] not in json.dumps(result)  # types only, never keys
+
+
+def test_effective_algorithms_keep_order_drop_unknown_and_add_certificates():
+    supported = ["ssh-ed25519", "ssh-ed25519-cert-v01@openssh.com", "sk-ssh-ed25519@openssh.com",
+                 "sk-ssh-ed25519-cert-v01@openssh.com", "rsa-sha2-512", "rsa-sha2-512-cert-v01@openssh.com"]
+    requested = ["rsa-sha2-512", "ssh-ed25519", "made-up@example.com", "sk-ssh-ed25519@openssh.com"]
+    assert ssh_facts.effective_algorithms(requested, False, supported) == [
+        "rsa-sha2-512", "ssh-ed25519", "sk-ssh-ed25519@openssh.com"]
+    assert ssh_facts.effective_algorithms(requested, True, supported) == [
+        "rsa-sha2-512", "rsa-sha2-512-cert-v01@openssh.com", "ssh-ed25519", "ssh-ed25519-cert-v01@openssh.com",
+        "sk-ssh-ed25519@openssh.com", "sk-ssh-ed25519-cert-v01@openssh.com"]
+    assert ssh_facts.effective_algorithms([], True, supported) == []
+
+
+def test_the_module_judges_with_what_this_openssh_knows(tmp_path, capsys):
+    result = run(capsys, admin_users=["root"], accepted_algorithms=HARDENED + ["no-such-algorithm"],
+                 trusted_user_ca_keys=True, moduli_path=str(tmp_path / "none"))
+    assert result["accepted_algorithms"][:2] == ["ssh-ed25519", "ssh-ed25519-cert-v01@openssh.com"]
+    assert "no-such-algorithm" not in result["accepted_algorithms"]
