@@ -57,3 +57,31 @@ check app '{"app_session_idle_seconds": 50000}' "60 <= app_session_idle_seconds 
 check app '{"app_totp_required": "nobody"}' "value of app_totp_required must be one of: all, staff"
 check app '{"app_hostname": "Bad Name"}' 'app_hostname must be a lowercase DNS name (got "Bad Name")'
 check app '{"app_bcrypt_cost": "high"}' "app_bcrypt_cost"
+
+# site.yml checks every role's variables on every host before its first change (playbooks/preflight.yml): a value
+# only the postgresql role refuses stops the run there, before the instance and hardening roles would have run.
+# The inventory puts this host in the crhq group; a run that got past the preflight would fail the test.
+inventory=$(mktemp)
+trap 'rm -f "$out" "$inventory"' EXIT
+printf '[crhq]\ncrhq-preflight ansible_connection=local\n' >"$inventory"
+site_refused() {
+  local vars=$1 expect=$2
+  if ansible-playbook -i "$inventory" -e "ansible_python_interpreter={{ ansible_playbook_python }}" \
+      -e '{"certbot_mode": "self_signed", "instance_hostname": "acme.crhq.dev"}' -e "$vars" crhq.platform.site >"$out" 2>&1; then
+    echo "site.yml accepted: $vars"; cat "$out"; exit 1
+  fi
+  grep -qF -- "$expect" "$out" || { echo "site.yml: no message '$expect' for $vars"; cat "$out"; exit 1; }
+  grep -Eq "crhq-preflight +: ok=[0-9]+ +changed=0 .*failed=1" "$out" || { echo "site.yml changed something for $vars"; cat "$out"; exit 1; }
+  if grep -q "^PLAY \[CRHQ instance\]" "$out"; then echo "site.yml went past the preflight for $vars"; cat "$out"; exit 1; fi
+  echo "site.yml refused in its preflight, before any role ran: $vars"
+}
+site_refused '{"postgresql_owner": "postgres"}' "the owner not 'postgres'"
+site_refused '{"backup_keep_daily": 0}' "backup_keep_daily must be at least 1"
+site_refused '{"agent_workdir": "/tmp/agent"}' 'agent_workdir must be inside agent_home (got "/tmp/agent")'
+site_refused '{"hardening_ssh_trusted_user_ca_keys": ["not a key"]}' "each of hardening_ssh_trusted_user_ca_keys must be one public key line"
+# an instance name with a dash is a valid name for every role: the database identifiers take an underscore
+ansible-playbook -i "$inventory" -e "ansible_python_interpreter={{ ansible_playbook_python }}" \
+  -e '{"certbot_mode": "self_signed", "instance_hostname": "acme.crhq.dev", "instance_name": "acme-corp"}' \
+  crhq.platform.preflight >"$out" 2>&1 || { cat "$out"; exit 1; }
+grep -Eq "crhq-preflight +: ok=[0-9]+ +changed=0 .*failed=0" "$out" || { cat "$out"; exit 1; }
+echo "instance_name acme-corp passes every role's checks"
