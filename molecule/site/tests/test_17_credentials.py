@@ -20,7 +20,7 @@ APP_PSQL = ("PGPASSWORD=$(cat /etc/crhq/keys/db-app.password) psql -h /run/postg
 POSTGRES_PSQL = "runuser -u postgres -- psql -d crhq -v ON_ERROR_STOP=1 -qAt"
 
 FETCH = r'''
-import hashlib, json, socket, ssl, subprocess, sys, urllib.error, urllib.request
+import hashlib, json, socket, ssl, sys, urllib.error, urllib.request
 work, site = sys.argv[1], sys.argv[2]
 key = open(work + "/fetch.key").read().strip()
 context = ssl.create_default_context(cafile=work + "/ca.pem")
@@ -46,9 +46,15 @@ try:
     out["app_socket"] = "connected"
 except OSError as exc:
     out["app_socket"] = type(exc).__name__
-db = subprocess.run(["psql", "-h", "/run/postgresql", "-U", "crhq_app", "-d", "crhq", "-w", "-c", "select 1"],
-                    capture_output=True, text=True)
-out["database"] = {"rc": db.returncode, "stderr": db.stderr.strip()[-200:]}
+for label, family, address in (("database_socket", socket.AF_UNIX, "/run/postgresql/.s.PGSQL.5432"),
+                               ("database_tcp", socket.AF_INET, ("127.0.0.1", 5432))):
+    s = socket.socket(family)
+    s.settimeout(10)
+    try:
+        s.connect(address)
+        out[label] = "connected"
+    except OSError as exc:
+        out[label] = type(exc).__name__
 with open(work + "/fetch-result.json", "w") as handle:
     json.dump(out, handle)
 '''
@@ -122,7 +128,12 @@ def test_the_agent_still_cannot_read_the_keyring_the_socket_or_the_database(valu
     result = run_job(host, helper, fetched, site)
     assert result["keyring"] in ("PermissionError", "FileNotFoundError"), result
     assert result["app_socket"] in ("PermissionError", "FileNotFoundError"), result
-    assert result["database"]["rc"] != 0 and "password" in result["database"]["stderr"], result
+    # the database is not even reachable: its socket directory is closed to the unit, its port to the agent user
+    assert result["database_socket"] in ("PermissionError", "FileNotFoundError"), result
+    assert result["database_tcp"] in ("ConnectionRefusedError", "PermissionError"), result
+    # the precondition of both refusals: outside the agent's unit and user, the database answers on both
+    host.check_output("python3 -c 'import socket; socket.socket(socket.AF_UNIX).connect(\"/run/postgresql/.s.PGSQL.5432\")'")
+    host.check_output("python3 -c 'import socket; socket.socket().connect((\"127.0.0.1\", 5432))'")
 
 
 def test_both_reads_are_audited_in_the_database_the_journal_and_nginx(values, host, helper, fetched, site):

@@ -206,6 +206,68 @@ def test_agent_sandbox_confines_the_process(host):
     assert result["init"] == "hidden"  # other users' processes (here root's PID 1) are invisible
 
 
+ETC_PROBE = r"""#!/bin/sh
+cd /var/lib/crhq-agent/work
+{
+  for path in /etc/nginx/nginx.conf /etc/postgresql /etc/ssh/sshd_config /etc/ufw/ufw.conf /etc/systemd/system.conf \
+              /etc/apt/sources.list.d /etc/crhq /etc/shadow /etc/sudoers; do
+    test -e "$path" && echo "seen=$path" || echo "hidden=$path"
+  done
+  for path in /etc/passwd /etc/ssl/certs/ca-certificates.crt /etc/resolv.conf /etc/nsswitch.conf; do
+    test -r "$path" && echo "readable=$path" || echo "unreadable=$path"
+  done
+  ls /var/lib/crhq >/dev/null 2>&1 && echo "appdata=listed" || echo "appdata=closed"
+  getent passwd agent >/dev/null && echo "users=resolved" || echo "users=unresolved"
+  python3 -c '
+import socket
+s = socket.socket()
+s.settimeout(5)
+try:
+    s.connect(("169.254.169.254", 8080))
+    print("metadata=connected")
+except OSError as exc:
+    print("metadata=" + type(exc).__name__)
+'
+} > /var/lib/crhq-agent/work/etc-probe.txt 2>&1
+"""
+METADATA_CONNECT = ("python3 -c 'import socket; s = socket.socket(); s.settimeout(5); "
+                    "s.connect((\"169.254.169.254\", 8080)); print(\"connected\")'")
+
+
+def test_agent_sees_an_etc_allow_list_and_cannot_reach_cloud_metadata(host):
+    """#12: /etc inside the unit holds what programs need, not nginx, PostgreSQL, SSH, ufw, systemd or apt
+    configuration; the instance's data is closed; the cloud metadata address is refused, to the unit and to the
+    agent user anywhere. The metadata service is played by a listener on 169.254.169.254, which root reaches."""
+    host.check_output("ip addr replace 169.254.169.254/32 dev lo && systemctl reset-failed crhq-test-metadata 2>/dev/null; "
+                      "systemd-run --unit=crhq-test-metadata --property=Type=exec "
+                      "python3 -m http.server --bind 169.254.169.254 8080")
+    try:
+        for _attempt in range(50):  # the listener is up when root can connect: the precondition of the refusals
+            if host.run(METADATA_CONNECT).stdout.strip() == "connected":
+                break
+            time.sleep(0.2)
+        assert host.run(METADATA_CONNECT).stdout.strip() == "connected"
+        as_agent = host.run("runuser -u agent -- " + METADATA_CONNECT)
+        assert as_agent.rc != 0 and "connected" not in as_agent.stdout, as_agent.stdout + as_agent.stderr
+        host.check_output("install -m 0755 /dev/null /usr/local/libexec/crhq-agent-etc-probe && "
+                          "cat > /usr/local/libexec/crhq-agent-etc-probe <<'EOF'\n%sEOF" % ETC_PROBE)
+        host.check_output("mkdir -p /etc/systemd/system/crhq-agent@etcprobe.service.d && printf '[Service]\\nType=oneshot\\n"
+                          "ExecStart=\\nExecStart=/usr/local/libexec/crhq-agent-etc-probe\\n' > "
+                          "/etc/systemd/system/crhq-agent@etcprobe.service.d/test.conf")
+        host.check_output("systemctl daemon-reload && systemctl start crhq-agent@etcprobe.service")
+        lines = host.file("/var/lib/crhq-agent/work/etc-probe.txt").content_string.split()
+    finally:
+        host.run("systemctl stop crhq-test-metadata; ip addr del 169.254.169.254/32 dev lo")
+    result = [tuple(line.split("=", 1)) for line in lines]
+    assert [path for state, path in result if state == "seen"] == [], lines
+    assert [path for state, path in result if state == "unreadable"] == [], lines
+    found = dict(result)
+    assert found["appdata"] == "closed" and found["users"] == "resolved", lines
+    assert found["metadata"] != "connected", lines
+    counters = host.check_output("nft list table inet crhq_agent_egress")
+    assert re.search(r"169\.254\.0\.0/16.*counter packets [1-9]", counters), counters
+
+
 def test_agent_unit_exposure_is_at_most_2(host):
     out = host.check_output("systemd-analyze security --no-pager crhq-agent@probe.service | tail -1")
     exposure = float(re.search(r"Overall exposure level for \S+: ([0-9.]+)", out).group(1))
