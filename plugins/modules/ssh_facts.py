@@ -22,12 +22,14 @@ description:
     apply, and which admins can therefore log in with a key. The role refuses to turn off password login when
     that list is empty, so the operator is never locked out, and names each admin's obstacle.
   - How many Diffie-Hellman moduli in O(moduli_path) are shorter than O(min_moduli_bits).
+  - The TCP ports sshd listens on, from C(sshd -T), or from C(ssh.socket) when socket activation is in use, so
+    that a firewall opens the port sshd really listens on.
 options:
   admin_users:
     description: Accounts that must be able to log in with a key.
     type: list
     elements: str
-    required: true
+    default: []
   allow_groups:
     description: The groups sshd will allow (its C(AllowGroups)). An empty list means every group.
     type: list
@@ -191,6 +193,31 @@ reachable_admins:
   type: list
   elements: str
   sample: [debian]
+listen:
+  description: Where sshd listens.
+  returned: always
+  type: dict
+  contains:
+    ports:
+      description: The TCP ports connections reach sshd on (from C(ssh.socket) when it is active, else from C(sshd -T)),
+        sorted; empty when sshd is not installed or its configuration does not load.
+      type: list
+      elements: int
+      returned: always
+    config_ports:
+      description: The ports of sshd's own configuration (C(sshd -T)).
+      type: list
+      elements: int
+      returned: always
+    socket_activated:
+      description: Whether C(ssh.socket) is active, so systemd, not sshd, holds the listening socket.
+      type: bool
+      returned: always
+    error:
+      description: Why sshd's configuration could not be read; empty when it was.
+      type: str
+      returned: always
+  sample: {ports: [22], config_ports: [22], socket_activated: false, error: ""}
 weak_moduli:
   description: Number of moduli shorter than O(min_moduli_bits); 0 when the file does not exist.
   returned: always
@@ -403,6 +430,56 @@ def weak_moduli(path, min_bits):
     return count
 
 
+def config_ports(sshd_t_output):
+    """Ports from `sshd -T` output: those of its listenaddress lines, or else of its port lines."""
+    listen, ports = set(), set()
+    for line in sshd_t_output.splitlines():
+        keyword, _sep, value = line.strip().partition(" ")
+        if keyword == "port" and value.strip().isdigit():
+            ports.add(int(value))
+        elif keyword == "listenaddress":
+            port = value.strip().rsplit(":", 1)[-1].split()[0] if ":" in value else ""
+            if port.isdigit():
+                listen.add(int(port))
+    return sorted(listen or ports)
+
+
+def socket_ports(listen_value):
+    """Ports of `systemctl show -p Listen --value ssh.socket` lines such as "[::]:22 (Stream)"."""
+    ports = set()
+    for line in listen_value.splitlines():
+        address = line.strip().split(" ")[0]
+        if "(Stream)" in line and ":" in address and address.rsplit(":", 1)[1].isdigit():
+            ports.add(int(address.rsplit(":", 1)[1]))
+        elif "(Stream)" in line and address.isdigit():
+            ports.add(int(address))
+    return sorted(ports)
+
+
+def listen_facts(module):
+    """Where connections reach sshd: ssh.socket's ports when socket activation is in use, else sshd's own."""
+    result = {"ports": [], "config_ports": [], "socket_activated": False, "error": ""}
+    sshd = module.get_bin_path("sshd", opt_dirs=["/usr/sbin"])
+    if not sshd:
+        result["error"] = "sshd is not installed"
+        return result
+    rc, out, err = module.run_command([sshd, "-T"])
+    if rc != 0:
+        result["error"] = "sshd -T failed (rc %d): %s" % (rc, err.strip()[-300:])
+    else:
+        result["config_ports"] = config_ports(out)
+    result["ports"] = result["config_ports"]
+    systemctl = module.get_bin_path("systemctl")
+    if systemctl:
+        rc, out, _err = module.run_command([systemctl, "is-active", "ssh.socket"])
+        if rc == 0 and out.strip() == "active":
+            result["socket_activated"] = True
+            rc, out, _err = module.run_command([systemctl, "show", "-p", "Listen", "--value", "ssh.socket"])
+            if rc == 0:
+                result["ports"] = socket_ports(out)
+    return result
+
+
 def reachable_admins(admins, allow_groups):
     """Admin users with nothing in their way (admin_entry's reason) in an allowed group (any group when none are
     listed); records a group obstacle as the entry's reason."""
@@ -422,7 +499,7 @@ def reachable_admins(admins, allow_groups):
 def main():
     module = AnsibleModule(
         argument_spec=dict(
-            admin_users=dict(type="list", elements="str", required=True),
+            admin_users=dict(type="list", elements="str", default=[]),
             allow_groups=dict(type="list", elements="str", default=[]),
             min_moduli_bits=dict(type="int", default=3071),
             moduli_path=dict(type="path", default="/etc/ssh/moduli"),
@@ -449,6 +526,7 @@ def main():
         supported=supported,
         accepted_algorithms=accepted,
         admins=admins,
+        listen=listen_facts(module),
         reachable_admins=reachable_admins(admins, module.params["allow_groups"]),
         weak_moduli=weak_moduli(module.params["moduli_path"], module.params["min_moduli_bits"]),
     )

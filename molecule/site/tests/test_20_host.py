@@ -150,10 +150,26 @@ def test_unmanaged_rules_are_pruned_and_managed_ones_kept(host):
     # one hand-made rule ahead of the managed ones (shifts their numbers), one after them
     host.check_output("ufw insert 1 allow 12345/tcp comment 'hand-made'")
     host.check_output("ufw allow 23456/tcp")
+    # and one with the role's own comment that it no longer wants: an SSH port sshd left (#12)
+    host.check_output("ufw limit 2222/tcp comment 'crhq-managed ssh'")
+    assert "2222/tcp" in host.check_output("ufw status")
     converge("--tags", "firewall", limit=host.backend.get_hostname())
     status = host.check_output("ufw status")
-    assert "12345" not in status and "23456" not in status, status
+    assert "12345" not in status and "23456" not in status and "2222" not in status, status
     assert managed_rules(host) == before
+
+
+def test_the_ssh_rule_follows_the_port_sshd_listens_on(host):
+    """#12: one source of truth for the SSH port. ufw opens the port sshd really listens on (read from sshd -T), and a
+    firewall_ssh_port that sshd does not listen on fails the role before any rule changes."""
+    listening = host.check_output("sshd -T | awk '$1 == \"port\" {print $2}'").split()
+    assert listening == ["22"]
+    assert any(line.startswith("22/tcp") and "LIMIT IN" in line for line in managed_rules(host))
+    before = host.check_output("ufw status verbose")
+    run = run_playbook("converge.yml", "--tags", "firewall", "-e", "firewall_ssh_port=2200", limit=host.backend.get_hostname())
+    assert run.returncode != 0
+    assert "firewall_ssh_port is 2200, but sshd listens on 22" in run.output, run.output[-3000:]
+    assert host.check_output("ufw status verbose") == before
 
 
 @pytest.mark.parametrize("family", [4, 6])

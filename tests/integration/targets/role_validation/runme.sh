@@ -44,9 +44,14 @@ check hardening '{"hardening_idle_logout_seconds": "soon"}' "hardening_idle_logo
 
 check firewall '{"firewall_allowed_tcp_ports": [80, 70000]}' "Ports must be 1 to 65535"
 check firewall '{"firewall_allowed_tcp_ports": [22, 443]}' "the SSH port is opened by firewall_ssh_port"
+check firewall '{"firewall_ssh_sources": ["the office"]}' 'firewall_ssh_sources are addresses or networks like 203.0.113.0/24 (got ["the office"])'
+check firewall '{"firewall_ssh_port": "ssh"}' 'Ports must be 1 to 65535 (got ssh "ssh"'
 
 check agent '{"agent_user": "crhq"}' "agent_user and agent_group must be account names other than root, sudo, adm and the app's"
 check agent '{"agent_workdir": "/tmp/agent"}' 'agent_workdir must be inside agent_home (got "/tmp/agent")'
+check agent '{"agent_denied_networks": ["metadata"]}' 'agent_denied_networks addresses with a prefix length'
+check agent '{"agent_etc_allow": ["/var/lib/crhq"]}' "agent_etc_allow paths under /etc/"
+check hardening '{"hardening_ssh_trusted_user_ca_keys": ["ssh-ed25519"]}' "must be one public key line"
 
 check backup '{"backup_keep_daily": 0}' "backup_keep_daily must be at least 1"
 check postgresql '{"postgresql_owner": "postgres"}' "the owner not 'postgres'"

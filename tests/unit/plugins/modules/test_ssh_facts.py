@@ -222,3 +222,19 @@ def test_the_module_judges_with_what_this_openssh_knows(tmp_path, capsys):
                  trusted_user_ca_keys=True, moduli_path=str(tmp_path / "none"))
     assert result["accepted_algorithms"][:2] == ["ssh-ed25519", "ssh-ed25519-cert-v01@openssh.com"]
     assert "no-such-algorithm" not in result["accepted_algorithms"]
+
+
+def test_listen_ports_from_sshd_t_and_from_ssh_socket():
+    assert ssh_facts.config_ports("port 22\nport 2222\naddressfamily any\n") == [22, 2222]
+    assert ssh_facts.config_ports("port 22\nlistenaddress [::]:2200\nlistenaddress 0.0.0.0:2200\n") == [2200]
+    assert ssh_facts.config_ports("passwordauthentication no\n") == []
+    assert ssh_facts.socket_ports("[::]:22 (Stream)\n0.0.0.0:2222 (Stream)\n") == [22, 2222]
+    assert ssh_facts.socket_ports("2222 (Stream)\n/run/x.sock (Stream)\n[::]:53 (Datagram)\n") == [2222]
+
+
+def test_the_listen_facts_of_this_machine(tmp_path, capsys):
+    listen = run(capsys, moduli_path=str(tmp_path / "none"))["listen"]
+    if os.path.exists("/usr/sbin/sshd"):
+        assert listen["ports"] and listen["error"] == "", listen
+    else:
+        assert listen == {"ports": [], "config_ports": [], "socket_activated": False, "error": "sshd is not installed"}
