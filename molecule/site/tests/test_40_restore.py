@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+import time
 
 from crhq_testbed import credential_survey, run_playbook
 
@@ -94,14 +95,34 @@ def test_a_fresh_host_on_the_next_release_restores_the_snapshot(first, second):
     assert int(second.check_output("runuser -u postgres -- psql -qAt -c 'show server_version_num'")) >= 170000
 
 
-def test_a_failed_backup_removes_no_snapshot(first):
+def alerts(host):
+    return host.run("cat /tmp/crhq-backup-alerts").stdout.split()
+
+
+def wait_for_alert(host, count):
+    """The alert unit runs after the failed unit (OnFailure=): wait for the command's line."""
+    for _attempt in range(60):
+        if len(alerts(host)) > count:
+            return alerts(host)
+        time.sleep(0.5)
+    return alerts(host)
+
+
+def test_a_failed_backup_removes_no_snapshot_and_alerts(first):
     count = len(snapshots(first))
     stamp = first.file(LAST_SUCCESS).content_string
+    before = alerts(first)
+    assert "crhq-backup.service" not in before  # the precondition: no backup has failed before
     first.check_output("systemctl stop postgresql")
     try:
         assert first.run("systemctl start crhq-backup.service").rc != 0
     finally:
         first.check_output("systemctl start postgresql")
+    # the alert: backup_alert_command ran with the failed unit's name, the journal has an error, last-failure names it
+    assert wait_for_alert(first, len(before)) == before + ["crhq-backup.service"]
+    journal = first.check_output("journalctl -t crhq-backup-alert -p err --no-pager")
+    assert "crhq-backup.service failed" in journal, journal
+    assert first.file("/var/lib/crhq-backup/last-failure").content_string.split()[1] == "crhq-backup.service"
     assert first.check_output("systemctl show -p Result --value crhq-backup.service") == "exit-code"
     assert first.check_output("systemctl show -p ActiveState --value crhq-backup.service") == "failed"
     assert len(snapshots(first)) == count
@@ -113,5 +134,7 @@ def test_corrupted_repository_fails_the_check_loudly(first):
     assert first.run("systemctl start crhq-backup-check.service").rc == 0
     first.check_output("for f in $(find /var/backups/crhq/restic/index /var/backups/crhq/restic/data -type f); do "
                        "printf 'CORRUPT' | dd of=$f bs=1 seek=40 conv=notrunc status=none; done")
+    before = alerts(first)
     assert first.run("systemctl start crhq-backup-check.service").rc != 0
     assert first.check_output("systemctl show -p Result --value crhq-backup-check.service") == "exit-code"
+    assert wait_for_alert(first, len(before))[-1] == "crhq-backup-check.service"
