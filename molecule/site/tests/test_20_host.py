@@ -302,6 +302,29 @@ def test_unattended_upgrades_take_security_updates_only(host):
     assert patterns and all("Debian-Security" in p for p in patterns), dump
     periodic = host.check_output("apt-config dump APT::Periodic")
     assert 'APT::Periodic::Unattended-Upgrade "1";' in periodic, periodic
+    # the reboot policy by default: never by itself (hardening_updates_reboot_time empty)
+    reboot = host.check_output("apt-config dump Unattended-Upgrade::Automatic-Reboot")
+    assert 'Unattended-Upgrade::Automatic-Reboot "false";' in reboot, reboot
+    # services that use an old library are restarted after each upgrade, without asking
+    assert host.package("needrestart").is_installed
+    assert "$nrconf{restart} = 'a';" in host.file("/etc/needrestart/conf.d/50-crhq.conf").content_string
+
+
+def test_a_pending_reboot_is_said_at_login_and_by_the_run(host):
+    """#12: a visible "reboot required" signal. The precondition is made the way Debian's packages make it."""
+    motd = "/etc/update-motd.d/95-crhq-reboot-required"
+    assert host.run("test -e /run/reboot-required").rc == 1
+    assert host.check_output(motd) == ""
+    host.check_output("echo '*** System restart required ***' > /run/reboot-required && "
+                      "printf 'linux-image-6.1.0-99-amd64\\nlibc6\\n' > /run/reboot-required.pkgs")
+    try:
+        said = host.check_output(motd)
+        run = converge("--tags", "hardening_updates", limit=host.backend.get_hostname())
+    finally:
+        host.check_output("rm -f /run/reboot-required /run/reboot-required.pkgs")
+    assert said == "*** A reboot is required to finish security updates (libc6 linux-image-6.1.0-99-amd64) ***"
+    assert "A reboot is required to finish security updates (linux-image-6.1.0-99-amd64, libc6)" in run.output
+    assert "the host never reboots by itself" in run.output
 
 
 def test_login_banner_and_login_defaults(host):
