@@ -310,6 +310,19 @@ def test_unattended_upgrades_take_security_updates_only(host):
     assert "$nrconf{restart} = 'a';" in host.file("/etc/needrestart/conf.d/50-crhq.conf").content_string
 
 
+def test_weak_local_passwords_are_refused_and_ctrl_alt_del_does_not_reboot(host):
+    """#12 hardening depth: pam_pwquality configured (root included), Ctrl-Alt-Del masked."""
+    assert host.check_output("systemctl is-enabled ctrl-alt-del.target || true") == "masked"
+    host.check_output("useradd --no-create-home crhq-pwtest")
+    try:
+        weak = host.run("echo 'crhq-pwtest:Sh0rt-pw' | chpasswd")
+        strong = host.run("echo 'crhq-pwtest:Tidal-Quartz-Lantern-47' | chpasswd")
+    finally:
+        host.run("userdel crhq-pwtest")
+    assert weak.rc != 0, weak.stdout + weak.stderr
+    assert strong.rc == 0, strong.stdout + strong.stderr  # the precondition: chpasswd sets a good password
+
+
 def test_a_pending_reboot_is_said_at_login_and_by_the_run(host):
     """#12: a visible "reboot required" signal. The precondition is made the way Debian's packages make it."""
     motd = "/etc/update-motd.d/95-crhq-reboot-required"
