@@ -164,7 +164,7 @@ def test_the_ssh_rule_follows_the_port_sshd_listens_on(host):
     firewall_ssh_port that sshd does not listen on fails the role before any rule changes."""
     listening = host.check_output("sshd -T | awk '$1 == \"port\" {print $2}'").split()
     assert listening == ["22"]
-    assert any(line.startswith("22/tcp") and "LIMIT IN" in line for line in managed_rules(host))
+    assert any(line.startswith("22/tcp") and " LIMIT " in line for line in managed_rules(host))
     before = host.check_output("ufw status verbose")
     run = run_playbook("converge.yml", "--tags", "firewall", "-e", "firewall_ssh_port=2200", limit=host.backend.get_hostname())
     assert run.returncode != 0
