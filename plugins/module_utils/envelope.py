@@ -77,8 +77,7 @@ _B64_STRICT_RE = re.compile(rb"[A-Za-z0-9+/]*={0,2}")
 _TO_URL = bytes.maketrans(b"+/", b"-_")
 _FROM_URL = bytes.maketrans(b"-_", b"+/")
 _CACHE_LIMIT = 64
-_aead_cache = {}     # (key id, base64 key) -> AESGCM, validated once
-_aead_by_key = {}    # base64 key -> (key id, AESGCM): the same verified objects, for decrypt()'s fast path
+_aead_by_key = {}    # base64 key -> (its key id, AESGCM), verified once; decrypt()'s fast path reads it too
 _keyring_cache = {}  # keyring JSON text -> parsed keyring
 _PARSED_LIMIT = 4096
 _parsed = {}         # envelope text -> (key id, nonce, ciphertext + tag) of a well-formed envelope
@@ -97,14 +96,13 @@ def _remember(cache, key, value):
 
 
 def _aead(kid, key_b64):
-    aead = _aead_cache.get((kid, key_b64))
-    if aead is None:
+    verified = _aead_by_key.get(key_b64)
+    if verified is None or verified[0] != kid:
         raw = decode_key(key_b64, "key %s" % kid)
         if key_id(raw) != kid:
             raise CredentialError("key %s does not match its id: the key material is damaged" % kid)
-        aead = _remember(_aead_cache, (kid, key_b64), AESGCM(raw))
-        _remember(_aead_by_key, key_b64, (kid, aead))
-    return aead
+        verified = _remember(_aead_by_key, key_b64, (kid, AESGCM(raw)))
+    return verified[1]
 
 
 def _keyring(keyring):

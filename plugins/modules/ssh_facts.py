@@ -364,11 +364,6 @@ def read_keys(home, accepted):
     return lines, usable, sorted(types), obstacles
 
 
-def count_keys(home):
-    """Key lines (not blank, not comments) in an account's authorized keys files."""
-    return read_keys(home, [])[0]
-
-
 def admin_entry(user, accepted=(), permit_root_login=None, trusted_user_ca_keys=False):
     """What decides whether `user` can log in with a key once the change applies (groups: reachable_admins)."""
     try:

@@ -34,11 +34,11 @@ def test_counts_key_lines_not_comments_or_blank_lines(tmp_path):
     (ssh_dir / "authorized_keys").write_text("# admin\n\nssh-ed25519 AAAAC3Nza one\n"
                                              'from="10.0.0.0/8" ssh-ed25519 AAAAC3Nzb two\n')
     (ssh_dir / "authorized_keys2").write_text("ssh-rsa AAAAB3Nza three\n")
-    assert ssh_facts.count_keys(str(tmp_path)) == 3
+    assert ssh_facts.read_keys(str(tmp_path), [])[0] == 3
 
 
 def test_no_ssh_directory_means_no_keys(tmp_path):
-    assert ssh_facts.count_keys(str(tmp_path / "missing")) == 0
+    assert ssh_facts.read_keys(str(tmp_path / "missing"), [])[0] == 0
 
 
 def test_weak_moduli_counted_by_size_field(tmp_path):
