@@ -8,7 +8,7 @@ import re
 import time
 
 import pytest
-from crhq_testbed import addresses, https, nmap, probe_listener
+from crhq_testbed import addresses, converge, get_host, https, nmap, probe_listener
 
 testinfra_hosts = ["ansible://crhq"]
 
@@ -30,6 +30,24 @@ def served_serial(helper, site):
     return helper.check_output(
         "echo | openssl s_client -connect %s:443 -servername %s -CAfile /tmp/pebble-root.pem 2>/dev/null"
         " | openssl x509 -noout -serial", site, site)
+
+
+def served_certificate(helper, site, name=None):
+    """(serial, sorted DNS names, public key algorithm) of the certificate nginx serves for `name` (the site's own
+    name by default)."""
+    text = helper.check_output(
+        "echo | openssl s_client -connect %s:443 -servername %s -CAfile /tmp/pebble-root.pem 2>/dev/null"
+        " | openssl x509 -noout -serial -text", site, name or site)
+    return (re.search(r"^serial=(\w+)", text, re.M).group(1), sorted(re.findall(r"DNS:([^,\s]+)", text)),
+            re.search(r"Public Key Algorithm: (\S+)", text).group(1))
+
+
+@pytest.fixture(name="extra_names")
+def fixture_extra_names(host):
+    """The certificate's other names (certbot_extra_names of the inventory; Docker network aliases of the host)."""
+    names = host.ansible.get_variables().get("certbot_extra_names", [])
+    assert names, "molecule.yml gives %s no certbot_extra_names" % host.backend.get_hostname()
+    return names
 
 
 def test_certificate_comes_from_the_acme_server(host, helper, site):
@@ -146,3 +164,110 @@ def test_forced_renewal_runs_the_deploy_hook_and_nginx_serves_the_new_certificat
         time.sleep(0.5)
     assert served_serial(helper, site) != before
     assert "reloaded nginx for renewed certificate(s): %s" % site in host.check_output("journalctl -t crhq-certbot --no-pager")
+
+
+def test_extra_names_share_the_certificate_and_lead_to_the_site(host, helper, site, extra_names):
+    """certbot_extra_names are on the certificate Pebble issued (HTTP-01 reached this host for each); nginx serves them
+    over TLS with the security headers and sends them to the site, the only name the app answers to."""
+    _serial, names, _algorithm = served_certificate(helper, site)
+    assert names == sorted([site] + extra_names)
+    assert host.check_output("ls /etc/letsencrypt/renewal") == "%s.conf" % site  # one lineage, not one per name
+    host.check_output("echo token-content > /var/www/acme/.well-known/acme-challenge/crhq-test-token")
+    try:
+        for name in extra_names:
+            assert served_certificate(helper, site, name)[1] == names
+            verify = helper.run("echo | openssl s_client -connect %s:443 -servername %s -verify_hostname %s "
+                                "-CAfile /tmp/pebble-root.pem -verify_return_error 2>&1", name, name, name)
+            assert verify.rc == 0 and "Verify return code: 0 (ok)" in verify.stdout, verify.stdout
+            status, headers = https(helper, name, "/some/page?x=1")
+            assert status == 301 and headers["location"] == "https://%s/some/page?x=1" % site, headers
+            assert re.search(HEADERS["strict-transport-security"], headers.get("strict-transport-security", ""))
+            out = helper.check_output("curl -s -o /dev/null -w '%%{http_code} %%{redirect_url}' http://%s/x?y=1", name)
+            assert out == "301 https://%s/x?y=1" % site
+            body = helper.check_output("curl -s http://%s/.well-known/acme-challenge/crhq-test-token", name)
+            assert body == "token-content"
+    finally:
+        host.check_output("rm -f /var/www/acme/.well-known/acme-challenge/crhq-test-token")
+
+
+def test_no_ocsp_stapling_for_a_certificate_without_a_responder(host, site):
+    """Pebble's certificates name no OCSP responder (ocspResponderURL ""), like Let's Encrypt's since 2025: nginx
+    must not staple, so that it never warns "ssl_stapling ignored, no OCSP responder URL in the certificate"."""
+    assert host.check_output("openssl x509 -noout -ocsp_uri -in /etc/letsencrypt/live/%s/cert.pem", site) == ""
+    settings = host.file("/etc/nginx/tls/%s/ocsp-stapling.conf" % site)
+    assert settings.exists and not re.search(r"^\s*ssl_stapling\b", settings.content_string, re.M)
+    dump = host.check_output("nginx -T 2>/dev/null")
+    assert "# configuration file /etc/nginx/tls/%s/ocsp-stapling.conf:" % site in dump  # nginx reads the file
+    assert not re.search(r"^\s*ssl_stapling\s+on", dump, re.M)
+    test = host.run("nginx -t")
+    assert test.rc == 0 and "stapling" not in test.stderr.lower(), test.stderr
+
+
+def converge_certbot(*extra):
+    """The converge playbook's certbot role alone, on every CRHQ host at once; the PlaybookRun."""
+    args = ["--tags", "certbot"]
+    for value in extra:
+        args += ["-e", value]
+    return converge(*args)
+
+
+def wait_for_new_certificate(helper, site, serial):
+    """What nginx serves once its workers have picked up a certificate other than `serial`."""
+    for _attempt in range(20):
+        served = served_certificate(helper, site)
+        if served[0] != serial:
+            return served
+        time.sleep(0.5)
+    return served_certificate(helper, site)
+
+
+# a changed re-issue task: its item is the reason
+REISSUED = re.compile(r"^changed: .*\(item=(ACME directory|key|names|renewal key type|the live certificate)", re.M)
+
+
+def account_email(host):
+    """The address the certbot role recorded for the lineage's ACME account."""
+    return host.check_output("cat /etc/letsencrypt/accounts/*/*/*/crhq-email")
+
+
+def test_another_email_updates_the_account_and_another_key_type_reissues_once(crhq_names, helper):
+    """certbot_email belongs to the ACME account: changing it updates the account and keeps the certificate.
+    certbot_key_type=rsa issues the certificate again at once, in the same lineage with the same names; the run after
+    that changes nothing; going back issues an ECDSA certificate again, and the run after that changes nothing."""
+    hosts = {name: get_host(name) for name in crhq_names}
+    sites = {name: h.ansible.get_variables()["instance_hostname"] for name, h in hosts.items()}
+    email = hosts[crhq_names[0]].ansible.get_variables()["certbot_email"]
+    first = {name: served_certificate(helper, site) for name, site in sites.items()}
+    assert all(served[2] == "id-ecPublicKey" for served in first.values()), first
+    assert all(account_email(h) == email for h in hosts.values())
+    try:
+        changed_email = converge_certbot("certbot_email=pki@crhq.test")
+        assert "(item=%s -> pki@crhq.test)" % email in changed_email.stdout
+        assert not REISSUED.search(changed_email.stdout), changed_email.stdout[-3000:]
+        for name, h in hosts.items():
+            assert account_email(h) == "pki@crhq.test"
+            assert served_certificate(helper, sites[name])[0] == first[name][0]  # the same certificate
+
+        rsa = converge_certbot("certbot_email=pki@crhq.test", "certbot_key_type=rsa")
+        assert "(item=key ECDSA secp256r1 -> RSA 3072)" in rsa.stdout
+        assert not re.search(r"^changed: .*-> pki@crhq\.test\)$", rsa.stdout, re.M)  # the account is as it was
+        for name, h in hosts.items():
+            served = wait_for_new_certificate(helper, sites[name], first[name][0])
+            assert served[0] != first[name][0] and served[2] == "rsaEncryption" and served[1] == first[name][1], served
+            assert h.check_output("ls /etc/letsencrypt/renewal") == "%s.conf" % sites[name]
+            assert "key_type = rsa" in h.check_output("cat /etc/letsencrypt/renewal/%s.conf", sites[name])
+        rsa_serials = {name: served_certificate(helper, site)[0] for name, site in sites.items()}
+
+        again = converge_certbot("certbot_email=pki@crhq.test", "certbot_key_type=rsa")
+        assert all(again.recap[name]["changed"] == 0 for name in crhq_names), again.recap
+        assert {name: served_certificate(helper, site)[0] for name, site in sites.items()} == rsa_serials
+    finally:
+        back = converge_certbot()
+    assert "(item=key RSA 3072 -> ECDSA secp256r1)" in back.stdout
+    assert "(item=pki@crhq.test -> %s)" % email in back.stdout
+    for name, h in hosts.items():
+        served = wait_for_new_certificate(helper, sites[name], rsa_serials[name])
+        assert served[2] == "id-ecPublicKey" and served[1] == first[name][1], served
+        assert account_email(h) == email
+    settled = converge_certbot()
+    assert all(settled.recap[name]["changed"] == 0 for name in crhq_names), settled.recap

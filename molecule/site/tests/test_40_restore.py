@@ -1,7 +1,8 @@
 # -*- coding: utf-8 -*-
-"""Backups proven by restores, with real PostgreSQL and restic. Runs last, in this order: the restores drop the
-database and the data, the restore onto the Debian 13 host replaces its repository, and the last test damages
-the Debian 12 host's repository for good."""
+"""Backups proven by restores, with real PostgreSQL, restic and an SFTP server (the helper's sshd). Runs last, in
+this order: the restores drop the database and the data, the Debian 12 host moves its backups to the SFTP server,
+the Debian 13 host restores from there as a fresh host, and the last test damages the remote repository for
+good."""
 
 from __future__ import annotations
 
@@ -9,7 +10,9 @@ import json
 import subprocess
 import time
 
-from crhq_testbed import credential_survey, run_playbook
+import pytest
+
+from crhq_testbed import credential_survey, get_host, run_playbook
 
 OWNER_PSQL = "PGPASSWORD=$(cat /etc/crhq/keys/db.password) psql -h 127.0.0.1 -U crhq -d crhq -v ON_ERROR_STOP=1 -qAt"
 MARKER = "crhq-plaintext-marker-7f3a9c"
@@ -22,6 +25,9 @@ ROWS_SQL = (
 DIGEST_SQL = "COPY (SELECT * FROM notes ORDER BY id) TO STDOUT"
 LAST_SUCCESS = "/var/lib/crhq-backup/last-success"
 KEYRING = "/etc/crhq/keys/master.keyring"
+SFTP_USER = "crhq-backups"
+SFTP_HOME = "/srv/crhq-backups"
+SFTP_REPOSITORY = "crhq-site"  # relative to the SFTP user's home
 
 
 def digest(host):
@@ -61,36 +67,89 @@ def test_raw_repository_holds_no_plaintext(first):
     assert first.run("grep -r -l -a 'CREATE TABLE' /var/backups/crhq/restic").rc == 1
 
 
-def copy_between(source, target, path, parent):
-    copy = subprocess.run("docker cp %s:%s - | docker cp - %s:%s" % (source, path, target, parent),
-                          shell=True, capture_output=True, text=True, check=False)
-    assert copy.returncode == 0, copy.stderr
+def put_file(container, local, remote, owner, mode):
+    """A file from the controller into a host, as an operator would place an exported file."""
+    subprocess.run(["docker", "cp", str(local), "%s:%s" % (container, remote)], check=True, capture_output=True)
+    host = get_host(container)
+    host.check_output("chown %s %s && chmod %s %s", owner, remote, mode, remote)
 
 
-def test_a_fresh_host_on_the_next_release_restores_the_snapshot(first, second):
-    """The server is lost: its backup repository and its exported keys (export_keys.yml) go to a fresh host of the
-    next Debian release. Without the keyring the restore says that stored credentials cannot be decrypted; with
-    it, every credential and every kept version decrypts there as on the lost server."""
+@pytest.fixture(scope="module", name="sftp_server")
+def fixture_sftp_server(helper):
+    """An SFTP server off the CRHQ hosts: the helper's sshd, a user whose home keeps the repositories, nothing
+    authorized yet. Returns the role variables that point a host at it, with the server's real host key pinned."""
+    helper.check_output("id %s >/dev/null 2>&1 || useradd --create-home --home-dir %s --shell /bin/sh %s",
+                        SFTP_USER, SFTP_HOME, SFTP_USER)
+    helper.check_output("install -d -o %s -g %s -m 0700 %s/.ssh", SFTP_USER, SFTP_USER, SFTP_HOME)
+    helper.check_output("install -o %s -g %s -m 0600 /dev/null %s/.ssh/authorized_keys", SFTP_USER, SFTP_USER, SFTP_HOME)
+    helper.check_output("systemctl start ssh.service")
+    return {"backup_sftp_host": "crhq-site-helper", "backup_sftp_user": SFTP_USER, "backup_sftp_path": SFTP_REPOSITORY,
+            "backup_sftp_host_keys": [helper.check_output("cat /etc/ssh/ssh_host_ed25519_key.pub")]}
+
+
+def backup_role(name, settings):
+    """The backup role alone on one host, with the given SFTP settings (no assertion)."""
+    return run_playbook("converge.yml", "--tags", "backup", "-e", json.dumps(settings), limit=name, timeout=900)
+
+
+def test_backups_go_to_a_pinned_sftp_server_with_the_hosts_own_key(first, helper, sftp_server):
+    """#12: the repository off the server. A server that shows another host key gets nothing; the pinned server
+    refuses the host until its key (named in the failure) is authorized; then backups land there, encrypted."""
+    source = first.backend.get_hostname()
+    helper.check_output("rm -f /tmp/crhq-other-host-key /tmp/crhq-other-host-key.pub && "
+                        "ssh-keygen -q -t ed25519 -N '' -f /tmp/crhq-other-host-key")
+    impostor = dict(sftp_server, backup_sftp_host_keys=[helper.check_output("cat /tmp/crhq-other-host-key.pub")])
+    refused = backup_role(source, impostor)
+    assert refused.returncode != 0
+    assert "shows a host key that is not in backup_sftp_host_keys" in refused.output, refused.output[-3000:]
+    assert not helper.file(SFTP_HOME + "/" + SFTP_REPOSITORY).exists
+    unauthorized = backup_role(source, sftp_server)
+    assert unauthorized.returncode != 0
+    public_key = first.file("/etc/crhq/backup/sftp_ed25519.pub").content_string.split()
+    assert public_key[0] == "ssh-ed25519" and "Authorize this host's key" in unauthorized.output
+    assert public_key[1] in unauthorized.output, unauthorized.output[-3000:]
+    assert first.file("/etc/crhq/backup/sftp_ed25519").mode == 0o600
+    helper.check_output("echo %s >> %s/.ssh/authorized_keys", "restrict " + " ".join(public_key[:2]), SFTP_HOME)
+    run = backup_role(source, sftp_server).assert_ok()
+    assert "off this server" in run.output
+    assert first.run("systemctl start crhq-backup.service").rc == 0
+    assert helper.file("%s/%s/config" % (SFTP_HOME, SFTP_REPOSITORY)).exists
+    assert len(snapshots(first)) == 1
+    assert helper.run("grep -r -l -a %s %s/%s", MARKER, SFTP_HOME, SFTP_REPOSITORY).rc == 1
+    # the client uses only its own settings: no agent, no root ~/.ssh, the pinned key
+    assert first.run("test -e /root/.ssh/known_hosts && grep -q crhq-site-helper /root/.ssh/known_hosts").rc != 0
+
+
+def test_a_fresh_host_on_the_next_release_restores_from_the_remote_repository(first, second, sftp_server, tmp_path):
+    """The server is lost: a fresh host of the next Debian release gets export_keys.yml's files and the SFTP
+    settings. Its own new repository password meets the existing repository and is refused; without the keyring
+    the restore says that stored credentials cannot be decrypted; with it, every credential and every kept version
+    decrypts there as on the lost server."""
     before = digest(first)
     credentials = credential_survey(first)
     assert credentials["count"] > 0
     source, target = first.backend.get_hostname(), second.backend.get_hostname()
-    second.check_output("rm -rf /var/backups/crhq/restic")
-    copy_between(source, target, "/var/backups/crhq/restic", "/var/backups/crhq/")
-    # #12: site.yml on a fresh host that meets an existing repository with its own new password says what to do,
-    # instead of trying to initialise a repository over it
-    met = run_playbook("converge.yml", "--tags", "backup", limit=target)
+    run_playbook("playbooks/export_keys.yml", "-e", "export_dir=%s" % tmp_path, limit=source).assert_ok()
+    exported = tmp_path / source
+    assert sorted(p.name for p in exported.iterdir()) == ["master.keyring", "restic.password", "sftp_ed25519",
+                                                          "sftp_ed25519.pub"]
+    assert {p.stat().st_mode & 0o777 for p in exported.iterdir()} == {0o600}
+    # the lost server's SFTP key: the fresh host logs in as it did
+    put_file(target, exported / "sftp_ed25519", "/etc/crhq/backup/sftp_ed25519", "root:root", "0600")
+    put_file(target, exported / "sftp_ed25519.pub", "/etc/crhq/backup/sftp_ed25519.pub", "root:root", "0644")
+    met = backup_role(target, sftp_server)
     assert met.returncode != 0
     assert "exists, but this host's password" in met.output and "exported restic.password" in met.output, met.output[-3000:]
-    copy_between(source, target, "/etc/crhq/backup/restic.password", "/etc/crhq/backup/")
+    put_file(target, exported / "restic.password", "/etc/crhq/backup/restic.password", "root:root", "0600")
+    backup_role(target, sftp_server).assert_ok()
+    assert len(snapshots(second)) == 1
     # the fresh host's own keyring holds none of the lost server's keys
     assert not set(credentials["key_ids"]) & {k["id"] for k in json.loads(second.file(KEYRING).content_string)["keys"]}
     without_keys = run_playbook("playbooks/restore.yml", limit=target, timeout=900)
     assert without_keys.returncode != 0
     assert "stored values cannot be decrypted" in without_keys.output and "export_keys.yml" in without_keys.output
     # the exported keyring in place (root:crhq 0640 as export_keys.yml tells), then the restore again
-    copy_between(source, target, KEYRING, "/etc/crhq/keys/")
-    second.check_output("chown root:crhq %s && chmod 0640 %s", KEYRING, KEYRING)
+    put_file(target, exported / "master.keyring", KEYRING, "root:crhq", "0640")
     restore(target)
     assert credential_survey(second) == credentials
     assert digest(second) == before
@@ -135,10 +194,12 @@ def test_a_failed_backup_removes_no_snapshot_and_alerts(first):
     assert "pg_dump" in first.check_output("journalctl -u crhq-backup.service --no-pager | tail -20")
 
 
-def test_corrupted_repository_fails_the_check_loudly(first):
+def test_corrupted_repository_fails_the_check_loudly(first, helper):
+    """The Debian 12 host's repository is the SFTP one by now (above): damaged on the server, the check fails."""
     assert first.run("systemctl start crhq-backup-check.service").rc == 0
-    first.check_output("for f in $(find /var/backups/crhq/restic/index /var/backups/crhq/restic/data -type f); do "
-                       "printf 'CORRUPT' | dd of=$f bs=1 seek=40 conv=notrunc status=none; done")
+    helper.check_output("for f in $(find %s/%s/index %s/%s/data -type f); do "
+                        "printf 'CORRUPT' | dd of=$f bs=1 seek=40 conv=notrunc status=none; done",
+                        SFTP_HOME, SFTP_REPOSITORY, SFTP_HOME, SFTP_REPOSITORY)
     before = alerts(first)
     assert first.run("systemctl start crhq-backup-check.service").rc != 0
     assert first.check_output("systemctl show -p Result --value crhq-backup-check.service") == "exit-code"
