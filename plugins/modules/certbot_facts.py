@@ -61,14 +61,7 @@ options:
     default: /etc/letsencrypt
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
-attributes:
-  check_mode:
-    support: full
-    details: The module never changes anything.
-  diff_mode:
-    support: none
-  platform:
-    platforms: posix
+  - crhq.platform.read_only
 requirements:
   - The Python C(cryptography) library on the managed host (Debian's certbot depends on it).
 notes:

@@ -38,14 +38,7 @@ options:
     default: true
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
-attributes:
-  check_mode:
-    support: full
-    details: The module never changes anything.
-  diff_mode:
-    support: none
-  platform:
-    platforms: posix
+  - crhq.platform.read_only
 notes:
   - Like M(ansible.builtin.find), a path is read with C(lstat) and a symbolic link is not followed. A link is
     returned with RV(files[].islnk=true), RV(files[].isreg=false), the link's own mode and no checksum, even

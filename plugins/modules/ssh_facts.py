@@ -67,14 +67,7 @@ options:
     default: false
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
-attributes:
-  check_mode:
-    support: full
-    details: The module never changes anything.
-  diff_mode:
-    support: none
-  platform:
-    platforms: posix
+  - crhq.platform.read_only
 notes:
   - Authorized keys are counted in C(~/.ssh/authorized_keys) and C(~/.ssh/authorized_keys2); lines that are
     empty or comments do not count. Keys are never returned, only their types.

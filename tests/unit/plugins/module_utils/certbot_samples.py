@@ -19,9 +19,10 @@ LE = "https://acme-v02.api.letsencrypt.org/directory"
 LE_STAGING = "https://acme-staging-v02.api.letsencrypt.org/directory"
 ACCOUNT = "4e2f2c5d1a8b9e0f7c6d5b4a39281706"
 
-RENEWAL_ECDSA = """\
+# the paths certbot writes at the top of every renewal file of the lineage crhq12.test
+_LINEAGE_PATHS = """\
 # renew_before_expiry = 30 days
-version = 2.1.0
+version = {version}
 archive_dir = /etc/letsencrypt/archive/crhq12.test
 cert = /etc/letsencrypt/live/crhq12.test/cert.pem
 privkey = /etc/letsencrypt/live/crhq12.test/privkey.pem
@@ -30,6 +31,9 @@ fullchain = /etc/letsencrypt/live/crhq12.test/fullchain.pem
 
 # Options used in the renewal process
 [renewalparams]
+"""
+
+RENEWAL_ECDSA = _LINEAGE_PATHS.format(version="2.1.0") + """\
 account = 4e2f2c5d1a8b9e0f7c6d5b4a39281706
 server = https://crhq-site-helper:14000/dir
 authenticator = webroot
@@ -41,17 +45,7 @@ crhq12.test = /var/www/acme
 www.crhq12.test = /var/www/acme
 """
 
-RENEWAL_RSA_REUSE = """\
-# renew_before_expiry = 30 days
-version = 2.1.0
-archive_dir = /etc/letsencrypt/archive/crhq12.test
-cert = /etc/letsencrypt/live/crhq12.test/cert.pem
-privkey = /etc/letsencrypt/live/crhq12.test/privkey.pem
-chain = /etc/letsencrypt/live/crhq12.test/chain.pem
-fullchain = /etc/letsencrypt/live/crhq12.test/fullchain.pem
-
-# Options used in the renewal process
-[renewalparams]
+RENEWAL_RSA_REUSE = _LINEAGE_PATHS.format(version="2.1.0") + """\
 account = 0123456789abcdef0123456789abcdef
 server = https://acme-v02.api.letsencrypt.org/directory
 authenticator = webroot
@@ -63,17 +57,7 @@ reuse_key = True
 crhq12.test = /var/www/acme
 """
 
-RENEWAL_CERTBOT_0_31 = """\
-# renew_before_expiry = 30 days
-version = 0.31.0
-archive_dir = /etc/letsencrypt/archive/crhq12.test
-cert = /etc/letsencrypt/live/crhq12.test/cert.pem
-privkey = /etc/letsencrypt/live/crhq12.test/privkey.pem
-chain = /etc/letsencrypt/live/crhq12.test/chain.pem
-fullchain = /etc/letsencrypt/live/crhq12.test/fullchain.pem
-
-# Options used in the renewal process
-[renewalparams]
+RENEWAL_CERTBOT_0_31 = _LINEAGE_PATHS.format(version="0.31.0") + """\
 authenticator = webroot
 account = 4e2f2c5d1a8b9e0f7c6d5b4a39281706
 server = https://acme-v02.api.letsencrypt.org/directory
