@@ -8,7 +8,8 @@ __metaclass__ = type
 
 
 class ModuleDocFragment(object):
-    """Attributes of the collection's read-only facts modules (ssh_facts, path_facts, certbot_facts)."""
+    """Attributes of the collection's read-only facts modules (ssh_facts, path_facts, certbot_facts, dpkg_facts,
+    unit_facts)."""
 
     DOCUMENTATION = r"""
 attributes:

@@ -43,6 +43,11 @@ options:
     description: The moduli file sshd reads.
     type: path
     default: /etc/ssh/moduli
+  main_config_path:
+    description: sshd's main configuration file, whose mode and C(Include) of the drop-in directory are read.
+    type: path
+    default: /etc/ssh/sshd_config
+    version_added: 0.3.0
   accepted_algorithms:
     description:
       - The public key signature algorithms sshd will accept (its C(PubkeyAcceptedAlgorithms) after the change).
@@ -211,6 +216,25 @@ listen:
       type: str
       returned: always
   sample: {ports: [22], config_ports: [22], socket_activated: false, error: ""}
+main_config:
+  description: sshd's main configuration file (O(main_config_path)), as the role checks it.
+  returned: always
+  type: dict
+  version_added: 0.3.0
+  contains:
+    exists:
+      description: Whether the file exists.
+      type: bool
+      returned: always
+    mode:
+      description: Its permission bits as a four-digit octal string; empty when it does not exist.
+      type: str
+      returned: always
+    includes_drop_ins:
+      description: Whether one of its lines is exactly C(Include /etc/ssh/sshd_config.d/*.conf).
+      type: bool
+      returned: always
+  sample: {exists: true, mode: "0600", includes_drop_ins: true}
 weak_moduli:
   description: Number of moduli shorter than O(min_moduli_bits); 0 when the file does not exist.
   returned: always
@@ -418,6 +442,20 @@ def weak_moduli(path, min_bits):
     return count
 
 
+DROP_IN_INCLUDE = "Include /etc/ssh/sshd_config.d/*.conf"
+
+
+def main_config_facts(path):
+    """Whether sshd's main file exists, its mode, and whether a line of it is exactly the drop-in Include."""
+    try:
+        mode = "%04o" % (os.stat(path).st_mode & 0o7777)
+        with open(path, encoding="utf-8", errors="replace") as handle:
+            includes = any(line.rstrip("\r\n") == DROP_IN_INCLUDE for line in handle)
+    except FileNotFoundError:
+        return {"exists": False, "mode": "", "includes_drop_ins": False}
+    return {"exists": True, "mode": mode, "includes_drop_ins": includes}
+
+
 def config_ports(sshd_t_output):
     """Ports from `sshd -T` output: those of its listenaddress lines, or else of its port lines."""
     listen, ports = set(), set()
@@ -491,6 +529,7 @@ def main():
             allow_groups=dict(type="list", elements="str", default=[]),
             min_moduli_bits=dict(type="int", default=3071),
             moduli_path=dict(type="path", default="/etc/ssh/moduli"),
+            main_config_path=dict(type="path", default="/etc/ssh/sshd_config"),
             accepted_algorithms=dict(type="list", elements="str", default=[]),
             permit_root_login=dict(type="str",
                                    choices=["yes", "no", "prohibit-password", "without-password", "forced-commands-only"]),
@@ -515,6 +554,7 @@ def main():
         accepted_algorithms=accepted,
         admins=admins,
         listen=listen_facts(module),
+        main_config=main_config_facts(module.params["main_config_path"]),
         reachable_admins=reachable_admins(admins, module.params["allow_groups"]),
         weak_moduli=weak_moduli(module.params["moduli_path"], module.params["min_moduli_bits"]),
     )

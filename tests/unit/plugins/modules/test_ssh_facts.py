@@ -50,6 +50,17 @@ def test_weak_moduli_counted_by_size_field(tmp_path):
     assert ssh_facts.weak_moduli(str(tmp_path / "absent"), 3071) == 0
 
 
+def test_main_config_mode_and_drop_in_include(tmp_path):
+    path = tmp_path / "sshd_config"
+    assert ssh_facts.main_config_facts(str(path)) == {"exists": False, "mode": "", "includes_drop_ins": False}
+    path.write_text("# Include /etc/ssh/sshd_config.d/*.conf\nInclude /etc/ssh/sshd_config.d/*.conf.bak\nPort 22\n")
+    path.chmod(0o644)
+    assert ssh_facts.main_config_facts(str(path)) == {"exists": True, "mode": "0644", "includes_drop_ins": False}
+    path.write_text("Port 22\nInclude /etc/ssh/sshd_config.d/*.conf\n")
+    path.chmod(0o600)
+    assert ssh_facts.main_config_facts(str(path)) == {"exists": True, "mode": "0600", "includes_drop_ins": True}
+
+
 def test_unknown_user_is_not_reachable(tmp_path, capsys):
     moduli = tmp_path / "moduli"
     moduli.write_text(MODULI)
