@@ -17,17 +17,29 @@ AGENT_READS_DENIED = ["/etc/shadow", "/etc/crhq/keys/master.keyring", "/etc/crhq
 
 
 def test_check_mode_on_a_fresh_host_previews_and_changes_nothing(helper):
-    """--check --diff of hardening, firewall and agent on a host they never ran on (the helper, which has sshd and
-    root's key as a VPS would): no task fails, changes are predicted, none is made."""
+    """#12: an operator's first dry run. --check --diff of the whole site (every role, in site.yml's order) on a host
+    they never ran on (the helper, which has sshd and root's key as a VPS would): it runs to the end, says what it
+    cannot predict, predicts changes in every layer, and makes none."""
     assert not helper.package("ufw").is_installed and not helper.package("fail2ban").is_installed
+    assert not helper.package("postgresql").is_installed and not helper.package("nginx").is_installed
     assert helper.service("ssh").is_running
     run = run_playbook("fresh_check.yml", "--check", "--diff", "-vvv").assert_ok()
     name = helper.backend.get_hostname()
-    assert run.recap[name]["failed"] == 0 and run.recap[name]["changed"] > 10, run.recap
-    assert "ufw is not installed yet" in run.output and "Check mode installs nothing" in run.output
-    assert not helper.package("ufw").is_installed and not helper.package("fail2ban").is_installed
+    assert run.recap[name]["failed"] == 0 and run.recap[name]["changed"] > 40, run.recap
+    for said in ["ufw is not installed yet", "Check mode installs nothing: the services",
+                 "Check mode installs nothing: PostgreSQL", "Check mode installs nothing: nginx"]:
+        assert said in run.output, said
+    # every layer predicts its changes: a few of each role's tasks
+    for task in ["crhq.platform.instance : App user", "crhq.platform.postgresql : Settings drop-in",
+                 "crhq.platform.app : Settings file", "crhq.platform.nginx : Configuration files",
+                 "crhq.platform.nginx : Certificate directory", "crhq.platform.backup : Scripts", "crhq.platform.agent : Agent user"]:
+        blocks = [block for block in run.output.split("\nTASK [") if block.startswith(task)]
+        assert any("changed: [%s]" % name in block for block in blocks), "no change predicted by %s" % task
+    for package in ["ufw", "fail2ban", "postgresql", "nginx", "restic"]:
+        assert not helper.package(package).is_installed, package
     assert not helper.file("/etc/ssh/sshd_config.d/00-crhq-hardening.conf").exists
-    assert not helper.user("agent").exists
+    assert not helper.file("/etc/crhq").exists
+    assert not helper.user("agent").exists and not helper.user("crhq").exists
 
 
 def sshd_effective(host):
