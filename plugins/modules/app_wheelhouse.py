@@ -15,21 +15,24 @@ author: CRHQ platform team (@crhq)
 description:
   - >-
     Runs on the controller (call it with C(delegate_to=localhost)) and prepares, for one target Python, a
-    directory holding the wheel of the project in O(source), a wheel of every dependency pinned in
-    O(requirements), and that lock file as C(requirements.lock). A host then installs with no package index
+    directory holding the wheel of the project (built from O(source), or the prebuilt O(wheel)), a wheel of
+    every dependency pinned in O(requirements), and that lock file as C(requirements.lock). A host then installs with no package index
     at all, every dependency checked against its hash
     (C(pip install --no-index --find-links DIR --require-hashes --only-binary :all: -r DIR/requirements.lock),
     then C(pip install --no-index --no-deps DIR/<app_wheel>)).
   - The wheelhouse is named after the project version and a digest of everything that goes into it (the files
-    of O(source), the lock file, O(python_version), O(architecture) and O(glibc_version)), so the same input
-    gives the same release on every run and every controller, and any change gives a new one.
+    of O(source) or the O(wheel) file, the lock file, O(python_version), O(architecture) and O(glibc_version)),
+    so the same input gives the same release on every run and every controller, and any change gives a new one.
   - A complete wheelhouse (one that holds its C(.complete) manifest and the files it lists) is reused as it is.
     A new one is built in a hidden temporary directory inside O(cache_dir) and moved into place in one step
     once complete, so an interrupted run never leaves a wheelhouse that looks usable. Concurrent runs for
     several hosts take turns on a lock file, and the later ones find the wheelhouse already built.
-  - The project wheel is built by the controller's C(pip wheel) without build isolation (the installed
-    build backend, typically setuptools, is used); when that fails the build is retried once with build
-    isolation, for which pip fetches the backend from its configured index.
+  - With O(source), the project wheel is built by the controller's C(pip wheel) without build isolation (the
+    installed build backend, typically setuptools, is used); when that fails the build is retried once with
+    build isolation, for which pip fetches the backend from its configured index.
+  - With O(wheel), nothing is built. That file, a wheel of the project made elsewhere (for example by the
+    authors of an app other than the reference one), is copied into the wheelhouse under its own file name,
+    and the project name and version are read from the C(METADATA) of the wheel.
   - Dependencies are fetched with C(pip download --only-binary :all:) for the target interpreter and platform,
     so no dependency is ever built from source and the host needs no compiler.
   - Keeps only the O(keep) most recently used complete wheelhouses of the same project and target in O(cache_dir).
@@ -38,12 +41,21 @@ options:
     description:
       - Directory of the Python project, with a C(pyproject.toml) whose C([project]) table gives C(name) and
         C(version) literally (a dynamic version is not supported).
+      - Exactly one of O(source) and O(wheel) must be given; they are mutually exclusive.
       - Symbolic links are followed; the files they point to are hashed and built as regular files.
       - Not part of the digest nor copied for the build are hidden files and directories (any path component
         that starts with C(.)), C(__pycache__), C(*.egg-info), C(*.pyc), and C(build) and C(dist) at the top
         of O(source).
     type: path
-    required: true
+  wheel:
+    description:
+      - A wheel of the project that was already built, used as it is instead of building one from O(source).
+      - It must be an existing file whose name ends in C(.whl), a valid zip archive holding exactly one
+        top-level C(<name>-<version>.dist-info/METADATA) that gives the C(Name) and C(Version) of the project.
+        That version names the release, as the C(pyproject.toml) version does with O(source).
+      - The contents of the file count in the digest, so a changed wheel gives a new release.
+      - Exactly one of O(source) and O(wheel) must be given; they are mutually exclusive.
+    type: path
   requirements:
     description:
       - The lock file, every requirement pinned with C(--hash), for example made by
@@ -99,8 +111,8 @@ attributes:
   platform:
     platforms: posix
 notes:
-  - Needs pip on the controller's Python (the interpreter that runs the module), and setuptools (or whatever the
-    project's build backend is) unless pip may fetch it from an index.
+  - Needs pip on the controller's Python (the interpreter that runs the module). With O(source) it needs
+    setuptools (or whatever the project's build backend is) as well, unless pip may fetch it from an index.
   - pip evaluates environment markers (of the lock file and of each package's dependencies) for the Python that
     runs it, whatever its C(--python-version). So pip download gets the lock file without markers and fetches
     every locked file; the wheelhouse holds the original lock file, whose markers the host's pip evaluates.
@@ -138,6 +150,17 @@ EXAMPLES = r"""
     cache_dir: /var/cache/wheelhouses
     pip_args: [--index-url, "https://pypi.example.org/simple"]
   delegate_to: localhost
+
+- name: An app whose authors ship a wheel, deployed without building it again
+  crhq.platform.app_wheelhouse:
+    wheel: /srv/build/myapp-1.4.0-py3-none-any.whl
+    requirements: /srv/build/requirements.lock
+    python_version: "3.13"
+    glibc_version: "2.41"
+    cache_dir: /var/cache/wheelhouses
+  delegate_to: localhost
+  become: false
+  register: wheelhouse
 """
 
 RETURN = r"""
@@ -152,28 +175,31 @@ path:
   type: str
   sample: /home/deploy/.cache/crhq-platform/wheelhouses/0.1.0-3f9a1c2b7d4e
 name:
-  description: The project name from C(pyproject.toml).
+  description: The project name, from C(pyproject.toml), or the wheel's C(METADATA) with O(wheel).
   returned: always
   type: str
   sample: crhq-app
 version:
-  description: The project version from C(pyproject.toml).
+  description: The project version, from C(pyproject.toml), or the wheel's C(METADATA) with O(wheel).
   returned: always
   type: str
   sample: 0.1.0
 digest:
-  description: The full SHA-256 (hex) over the source files, the lock file and the target options.
+  description: The full SHA-256 (hex) over the source files (or the O(wheel) file), the lock file and the target options.
   returned: always
   type: str
 app_wheel:
-  description: File name of the project's own wheel in the wheelhouse; null in check mode when it would be built.
+  description:
+    - File name of the project's own wheel in the wheelhouse (with O(wheel), the name of that file); null in check
+      mode when it would be built.
   returned: always
   type: str
   sample: crhq_app-0.1.0-py3-none-any.whl
 app_wheel_sha256:
   description: >-
-    SHA-256 of the project's own wheel as built on the controller, for a C(--hash) requirement on the host (so a
-    wheel changed on its way fails the install, like the locked dependencies); null when RV(app_wheel) is.
+    SHA-256 of the project's own wheel as built on the controller or copied from O(wheel), for a C(--hash)
+    requirement on the host (so a wheel changed on its way fails the install, like the locked dependencies);
+    null when RV(app_wheel) is.
   returned: always
   type: str
   sample: 3f0c5d1e0b8a0f3c2f1b9a7e6d5c4b3a29181716151413121110090807060504
@@ -205,6 +231,9 @@ import shutil
 import sys
 import tempfile
 import time
+import zipfile
+import zlib
+from email.parser import HeaderParser
 
 try:
     import fcntl
@@ -231,6 +260,9 @@ EXCLUDED_TOP_DIRS = ("build", "dist")
 ARCHITECTURES = ("x86_64", "aarch64")
 TAIL_LINES = 25
 PIP_ENV = {"PIP_DISABLE_PIP_VERSION_CHECK": "1", "PIP_NO_INPUT": "1"}
+RELEASE_VERSION_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+!-]*$")  # the version begins the directory name
+PROJECT_NAME_RE = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?$")  # PEP 508
+WHEEL_METADATA_RE = re.compile(r"^[^/]+\.dist-info/METADATA$")
 
 
 class WheelhouseError(Exception):
@@ -280,9 +312,47 @@ def read_project(source):
             raise WheelhouseError("%s: [project] %s %s" % (
                 path, key, "is dynamic; this module needs it written in the file" if dynamic else "is missing or empty"))
         found[key] = value.strip()
-    if not re.match(r"^[A-Za-z0-9][A-Za-z0-9._+!-]*$", found["version"]):
+    if not RELEASE_VERSION_RE.match(found["version"]):
         raise WheelhouseError("%s: [project] version %r cannot name a directory" % (path, found["version"]))
     return found["name"], found["version"]
+
+
+def read_wheel(wheel):
+    """(name, version) from the METADATA of the wheel file `wheel`."""
+    if not os.path.isfile(wheel):
+        raise WheelhouseError("wheel %s is not a file" % wheel)
+    if not wheel.endswith(".whl"):
+        raise WheelhouseError("wheel %s is not a .whl file (its name must end in .whl)" % wheel)
+    metadata = "*.dist-info/METADATA"
+    try:
+        with zipfile.ZipFile(wheel) as archive:
+            found = sorted(name for name in archive.namelist() if WHEEL_METADATA_RE.match(name))
+            if not found:
+                raise WheelhouseError("wheel %s holds no *.dist-info/METADATA at its top level" % wheel)
+            if len(found) > 1:
+                raise WheelhouseError("wheel %s holds %d *.dist-info/METADATA files (%s), expected exactly one"
+                                      % (wheel, len(found), ", ".join(found)))
+            metadata = found[0]
+            data = archive.read(metadata)
+    except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
+        raise WheelhouseError("wheel %s is not a zip archive (or a damaged one): %s" % (wheel, exc))
+    except (RuntimeError, NotImplementedError) as exc:  # encrypted, or a compression zipfile cannot read
+        raise WheelhouseError("wheel %s: cannot read %s: %s" % (wheel, metadata, exc))
+    try:
+        headers = HeaderParser().parsestr(data.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise WheelhouseError("wheel %s: %s is not UTF-8: %s" % (wheel, metadata, exc))
+    values = {}
+    for key in ("Name", "Version"):
+        value = str(headers.get(key) or "").strip()
+        if not value:
+            raise WheelhouseError("wheel %s: %s has no %s (or an empty one)" % (wheel, metadata, key))
+        values[key] = value
+    if not PROJECT_NAME_RE.match(values["Name"]):
+        raise WheelhouseError("wheel %s: %s Name %r is not a valid project name" % (wheel, metadata, values["Name"]))
+    if not RELEASE_VERSION_RE.match(values["Version"]):
+        raise WheelhouseError("wheel %s: %s Version %r cannot name a directory" % (wheel, metadata, values["Version"]))
+    return values["Name"], values["Version"]
 
 
 def normal_name(name):
@@ -546,8 +616,12 @@ def build(module, plan):
     try:
         src, out = os.path.join(work, "src"), os.path.join(work, "out")
         os.mkdir(out)
-        copy_source(plan["files"], src)
-        app_wheel = build_app_wheel(module, out, src, work)
+        if plan.get("wheel"):
+            app_wheel = os.path.basename(plan["wheel"])  # built elsewhere: copied as it is, under its own name
+            shutil.copyfile(plan["wheel"], os.path.join(out, app_wheel))
+        else:
+            copy_source(plan["files"], src)
+            app_wheel = build_app_wheel(module, out, src, work)
         requirements = plan["requirements"]
         with open(requirements, encoding="utf-8") as handle:
             text, unmarked = requirements_without_markers(handle.read())
@@ -586,8 +660,11 @@ def build(module, plan):
 # --- the module ---------------------------------------------------------------------------------------------
 
 def make_plan(params):
-    source, requirements = params["source"], params["requirements"]
-    if not os.path.isdir(source):
+    source, wheel, requirements = params.get("source"), params.get("wheel"), params["requirements"]
+    if bool(source) == bool(wheel):
+        raise WheelhouseError("exactly one of source (a project directory) and wheel (a prebuilt wheel file) must "
+                              "be given, got %s" % ("both" if source else "neither"))
+    if source and not os.path.isdir(source):
         raise WheelhouseError("source %s is not a directory" % source)
     if not os.path.isfile(requirements):
         raise WheelhouseError("requirements %s is not a file" % requirements)
@@ -595,18 +672,21 @@ def make_plan(params):
     tags = platform_tags(params["architecture"], params["glibc_version"])
     if params["keep"] < 1:
         raise WheelhouseError("keep must be at least 1, got %d" % params["keep"])
-    name, version = read_project(source)
+    name, version = read_project(source) if source else read_wheel(wheel)
     with open(requirements, "rb") as handle:
         requirements_text = handle.read()
     if b"--hash=" not in requirements_text:
         raise WheelhouseError("requirements %s holds no hashes (--hash=...); pip-compile --generate-hashes makes them"
                               % requirements)
-    files = source_files(source, skip=[params["cache_dir"]])
+    if source:
+        files = source_files(source, skip=[params["cache_dir"]])
+    else:
+        files = [(os.path.basename(wheel), wheel)]
     digest = compute_digest(files, requirements_text, params["python_version"], params["architecture"],
                             params["glibc_version"])
     release = "%s-%s" % (version, digest[:12])
     return {
-        "cache_dir": params["cache_dir"], "requirements": requirements, "files": files, "tags": tags,
+        "cache_dir": params["cache_dir"], "requirements": requirements, "wheel": wheel, "files": files, "tags": tags,
         "name": name, "version": version, "digest": digest, "release": release,
         "path": os.path.join(params["cache_dir"], release), "python_version": params["python_version"],
         "architecture": params["architecture"], "glibc_version": params["glibc_version"],
@@ -669,7 +749,8 @@ def run(module):
 def main():
     module = AnsibleModule(
         argument_spec=dict(
-            source=dict(type="path", required=True),
+            source=dict(type="path"),
+            wheel=dict(type="path"),
             requirements=dict(type="path", required=True),
             python_version=dict(type="str", required=True),
             architecture=dict(type="str", default="x86_64", choices=list(ARCHITECTURES)),
@@ -678,6 +759,8 @@ def main():
             keep=dict(type="int", default=5),
             pip_args=dict(type="list", elements="str", default=[]),
         ),
+        mutually_exclusive=[("source", "wheel")],
+        required_one_of=[("source", "wheel")],
         supports_check_mode=True,
     )
     try:

@@ -8,7 +8,7 @@ import re
 import time
 
 import pytest
-from crhq_testbed import addresses, converge, nmap, probe_listener, run_playbook, ssh_attempt
+from crhq_testbed import addresses, converge, get_host, group_hosts, nmap, probe_listener, run_playbook, ssh_attempt
 
 testinfra_hosts = ["ansible://crhq"]
 
@@ -105,6 +105,51 @@ def test_the_lockout_guard_refuses_permit_root_login_no_when_root_is_the_only_ad
     lockout_check().assert_ok()  # the precondition: root with an ed25519 key is a way in
     refused = lockout_check("-e", "hardening_ssh_permit_root_login=no")
     assert refused.returncode != 0 and "root: PermitRootLogin no shuts root out" in refused.output, refused.output[-3000:]
+
+
+def certificate_login(helper, target, key):
+    """A root login from the helper with only the key file `key` and its certificate (`key`-cert.pub); an attempt
+    that ufw's SSH rate limit turned away before sshd answered is tried again."""
+    for _attempt in range(4):
+        result = ssh_attempt(helper, "root", target, "-o", "IdentitiesOnly=yes", "-i", key)
+        if result.rc == 0 or "Permission denied" in result.stderr:
+            return result
+        time.sleep(10)
+    raise AssertionError("sshd on %s never answered: %s" % (target, result.stderr))
+
+
+def test_a_user_certificate_of_a_trusted_ca_logs_in_and_its_principals_count(helper):
+    """#12: certificate fleets (hardening_ssh_trusted_user_ca_keys). A certificate for root signed by a user CA logs in
+    once the CA is trusted, and not before or after; one of the same CA for another principal never does. fail2ban
+    ignores the helper meanwhile (the refusals are meant)."""
+    names = group_hosts("crhq")
+    helper.check_output(
+        "cd /tmp && rm -f crhq-ca crhq-ca.pub crhq-cert crhq-cert.pub crhq-cert-cert.pub crhq-other crhq-other.pub "
+        "crhq-other-cert.pub && ssh-keygen -q -N '' -t ed25519 -C crhq-test-ca -f crhq-ca && "
+        "ssh-keygen -q -N '' -t ed25519 -f crhq-cert && ssh-keygen -q -N '' -t ed25519 -f crhq-other && "
+        "ssh-keygen -q -s crhq-ca -I crhq-test-root -n root -V -5m:+1h crhq-cert.pub && "
+        "ssh-keygen -q -s crhq-ca -I crhq-test-other -n crhq-someone-else -V -5m:+1h crhq-other.pub")
+    ca = helper.check_output("cat /tmp/crhq-ca.pub")
+    helper_address = addresses(helper.backend.get_hostname())[0]
+    hosts = {name: get_host(name) for name in names}
+    for one in hosts.values():
+        one.check_output("fail2ban-client set sshd addignoreip %s", helper_address)
+    try:
+        before = {name: certificate_login(helper, name, "/tmp/crhq-cert") for name in names}
+        converge("--tags", "hardening_ssh", "-e", json.dumps({"hardening_ssh_trusted_user_ca_keys": [ca]}))
+        trusted = {name: certificate_login(helper, name, "/tmp/crhq-cert") for name in names}
+        other = {name: certificate_login(helper, name, "/tmp/crhq-other") for name in names}
+        converge("--tags", "hardening_ssh")  # no CA again: the role removes its file
+        after = {name: certificate_login(helper, name, "/tmp/crhq-cert") for name in names}
+    finally:
+        for one in hosts.values():
+            one.run("fail2ban-client set sshd delignoreip %s", helper_address)
+    for name in names:
+        assert before[name].rc != 0, "a certificate of an untrusted CA logged in to %s" % name
+        assert trusted[name].rc == 0, (name, trusted[name].stderr)
+        assert other[name].rc != 0, "a certificate for another principal logged in to %s as root" % name
+        assert after[name].rc != 0, "the CA is still trusted on %s" % name
+        assert not hosts[name].file("/etc/ssh/crhq_trusted_user_ca_keys").exists
 
 
 def test_a_match_block_in_another_drop_in_fails_the_role(host):
@@ -333,6 +378,35 @@ def test_weak_local_passwords_are_refused_and_ctrl_alt_del_does_not_reboot(host)
         host.run("userdel crhq-pwtest")
     assert weak.rc != 0, weak.stdout + weak.stderr
     assert strong.rc == 0, strong.stdout + strong.stderr  # the precondition: chpasswd sets a good password
+
+
+def test_repeated_failed_password_logins_lock_a_local_account(host):
+    """#12 hardening depth: pam_faillock in the PAM stacks. Through PAM's own "login" service (pamtester, installed
+    for the test and purged after it), the right password logs in first (the precondition), then deny wrong
+    ones lock the account: the right password is refused until `faillock --reset`."""
+    deny = int(host.ansible.get_variables().get("hardening_faillock_settings", {}).get("deny", 5))
+    stacks = host.check_output("grep -l pam_faillock.so /etc/pam.d/common-auth /etc/pam.d/common-account").split()
+    assert stacks == ["/etc/pam.d/common-auth", "/etc/pam.d/common-account"], stacks
+    assert re.search(r"(?m)^deny = %d$" % deny, host.file("/etc/security/faillock.conf").content_string)
+    user, password = "crhq-fltest", "Tidal-Quartz-Lantern-47"
+    host.check_output("DEBIAN_FRONTEND=noninteractive apt-get install -y -qq pamtester >/dev/null")
+    host.check_output("useradd --no-create-home %s && echo '%s:%s' | chpasswd" % (user, user, password))
+    login = "echo '%%s' | pamtester login %s authenticate" % user
+    try:
+        first = host.run(login % password)
+        wrong = [host.run(login % "not-the-password") for _attempt in range(deny)]
+        locked = host.run(login % password)
+        tally = host.check_output("faillock --user %s" % user)
+        host.check_output("faillock --user %s --reset" % user)
+        unlocked = host.run(login % password)
+    finally:
+        host.run("userdel %s; rm -f /run/faillock/%s" % (user, user))
+        host.run("DEBIAN_FRONTEND=noninteractive apt-get purge -y -qq pamtester >/dev/null")
+    assert first.rc == 0, first.stdout + first.stderr
+    assert all(attempt.rc != 0 for attempt in wrong)
+    assert locked.rc != 0, "the right password still logs in after %d failures" % deny
+    assert len(re.findall(r"(?m)^\S+ \S+ +(SVC|TTY)", tally)) >= deny, tally
+    assert unlocked.rc == 0, unlocked.stdout + unlocked.stderr
 
 
 def test_a_pending_reboot_is_said_at_login_and_by_the_run(host):

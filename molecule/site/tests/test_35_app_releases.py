@@ -1,15 +1,21 @@
 # -*- coding: utf-8 -*-
 """Releases of the app: a second release deploys, a release that fails its health check never serves, a rollback
-serves the previous release again, and the collection's own release comes back idempotently.
+serves the previous release again, another app deploys from a prebuilt wheel with its own contract, and the
+collection's own release comes back idempotently.
 
-Runs the converge playbook (tags `app`) four times on both hosts at once, with copies of the reference app as
-the source: a version 0.1.1, and one whose WSGI module raises at import."""
+Runs the converge playbook (tags `app`) seven times on both hosts at once: with copies of the reference app as
+the source (a version 0.1.1, and one whose WSGI module raises at import), a rollback, then twice with the wheel
+of molecule/site/other_app (app_wheel; the second run must change nothing) and a rollback to the collection's
+release."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
+import subprocess
+import sys
 
 import pytest
 from crhq_testbed import PROJECT, get_host, group_hosts, https, run_playbook
@@ -33,14 +39,40 @@ def app_copy(base, name, version=None, broken=False):
     return target
 
 
+OTHER_APP = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "other_app")
+
+
+def other_app_wheel(base):
+    """The stand-in app's wheel, built here as its authors would, outside the collection."""
+    out, src = os.path.join(base, "other-wheel"), os.path.join(base, "other-src")
+    shutil.copytree(OTHER_APP, src, ignore=shutil.ignore_patterns("build", "*.egg-info", "__pycache__"))  # builds write there
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "--quiet",
+                    "--wheel-dir", out, src], check=True, capture_output=True, text=True,
+                   cwd=base, env=dict(os.environ, PIP_DISABLE_PIP_VERSION_CHECK="1"))
+    wheels = [name for name in os.listdir(out) if name.endswith(".whl")]
+    assert len(wheels) == 1, wheels
+    return os.path.join(out, wheels[0])
+
+
+def other_app_vars(wheel):
+    """The other app's contract: its wheel, lock file, WSGI callable and command; no static files, no housekeeping,
+    and no first admin (app_user is the reference app's)."""
+    return json.dumps({
+        "app_wheel": wheel, "app_requirements_file": os.path.join(OTHER_APP, "requirements.lock"),
+        "app_wsgi": "crhq_other_app.wsgi:application", "app_command": "other-app",
+        "app_migrate_args": ["migrate"], "app_migrate_check_args": ["migrate", "--check"],
+        "app_static_args": [], "app_housekeeping_args": [], "app_admin_enabled": False,
+    })
+
+
 def links(host):
     return {name: os.path.basename(host.file("/opt/crhq/app/%s" % name).linked_to or "")
             for name in ("current", "previous")}
 
 
 @pytest.fixture(scope="module", name="releases")
-def fixture_releases(tmp_path_factory):
-    """Runs the four deployments once for both hosts and records what each left behind."""
+def fixture_releases(tmp_path_factory, helper):
+    """Runs the seven deployments once for both hosts and records what each left behind."""
     hosts = {name: get_host(name) for name in group_hosts("crhq")}
     base = str(tmp_path_factory.mktemp("app-sources"))
     v2, broken = app_copy(base, "v2", version="0.1.1"), app_copy(base, "broken", version="0.1.2", broken=True)
@@ -52,6 +84,19 @@ def fixture_releases(tmp_path_factory):
     seen["broken_health"] = {n: h.check_output("systemctl is-active crhq-app.service") for n, h in hosts.items()}
     seen["rollback_run"] = run_playbook("converge.yml", "--tags", "app", "-e", "app_rollback=true").assert_ok()
     seen["rollback"] = {n: links(h) for n, h in hosts.items()}
+    other = other_app_vars(other_app_wheel(base))
+    seen["other_run"] = run_playbook("converge.yml", "--tags", "app", "-e", other).assert_ok()
+    seen["other"] = {n: links(h) for n, h in hosts.items()}
+    seen["other_page"] = {n: helper.check_output("curl -sf --max-time 10 --cacert /tmp/pebble-root.pem https://%s/",
+                                                 h.ansible.get_variables()["instance_hostname"])
+                          for n, h in hosts.items()}
+    seen["other_units"] = {n: {"exec": h.check_output("systemctl show --property ExecStart --value crhq-app.service"),
+                               "timer": h.run("systemctl is-enabled crhq-app-clearsessions.timer").stdout.strip(),
+                               "schema": h.file("/var/lib/crhq-other-app/schema").content_string.strip()}
+                           for n, h in hosts.items()}
+    seen["other_again"] = run_playbook("converge.yml", "--tags", "app", "-e", other).assert_ok()
+    seen["other_rollback_run"] = run_playbook("converge.yml", "--tags", "app", "-e", "app_rollback=true").assert_ok()
+    seen["other_rollback"] = {n: links(h) for n, h in hosts.items()}
     seen["back_run"] = run_playbook("converge.yml", "--tags", "app").assert_ok()
     seen["back"] = {n: links(h) for n, h in hosts.items()}
     return seen
@@ -81,10 +126,35 @@ def test_rollback_serves_the_previous_release(host, helper, site, releases):
     assert releases["rollback_run"].recap[name]["failed"] == 0
 
 
+def test_another_app_deploys_from_a_prebuilt_wheel_with_its_own_contract(host, releases):
+    name = host.backend.get_hostname()
+    current, site = releases["other"][name]["current"], host.ansible.get_variables()["instance_hostname"]
+    assert current.startswith("1.0.0-"), releases["other"][name]  # the wheel's version names the release
+    assert releases["other"][name]["previous"] == releases["rollback"][name]["current"]
+    # served through nginx TLS, with the host name from the environment file
+    assert releases["other_page"][name] == "crhq-other-app 1.0.0 serving %s" % site
+    units = releases["other_units"][name]
+    assert "crhq_other_app.wsgi:application" in units["exec"], units
+    assert units["schema"] == "1"  # its migrate command ran (as root, before the health check)
+    assert units["timer"] == "disabled"  # no housekeeping wanted
+    run = releases["other_run"]
+    assert "Apply the migrations" in run.output
+    assert host.file("/opt/crhq/app/releases/%s/wheels/requirements.lock" % current).exists
+    assert not host.file("/opt/crhq/app/releases/%s/static" % current).exists
+    assert releases["other_again"].recap[name]["changed"] == 0, releases["other_again"].output[-3000:]
+
+
+def test_a_rollback_leaves_the_other_app_for_the_collection_release(host, releases):
+    name = host.backend.get_hostname()
+    assert releases["other_rollback"][name]["current"] == releases["rollback"][name]["current"]
+    assert releases["other_rollback_run"].recap[name]["failed"] == 0
+
+
 def test_the_collection_release_is_back_and_the_run_changes_nothing(host, helper, site, releases):
     name = host.backend.get_hostname()
     assert releases["back"][name]["current"] == releases["before"][name]["current"]
     assert releases["back_run"].recap[name]["changed"] == 0, releases["back_run"].output[-3000:]
     assert https(helper, site, "/healthz")[0] == 200
+    assert host.check_output("systemctl is-enabled crhq-app-clearsessions.timer") == "enabled"
     kept = host.check_output("ls /opt/crhq/app/releases").split()
     assert len(kept) <= 3 and releases["back"][name]["current"] in kept

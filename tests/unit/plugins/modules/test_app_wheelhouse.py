@@ -502,6 +502,196 @@ def test_wheelhouses_to_prune_counts_the_current_one():
     assert module.wheelhouses_to_prune(found, "new", 2) == ["a", "b", "c", "cur"]
 
 
+# --- a prebuilt wheel ---------------------------------------------------------------------------------------
+
+METADATA = "Metadata-Version: 2.1\nName: Demo-App\nVersion: 1.2.0\nSummary: a demo\n\nA long description.\n"
+WHEEL_NAME = "demo_app-1.2.0-py3-none-any.whl"
+
+
+def make_wheel(path, members=None):
+    """A small wheel as a build backend writes it; `members` replaces its files (name -> text)."""
+    if members is None:
+        members = {"demo_app/__init__.py": "VERSION = '1.2.0'\n",
+                   "demo_app-1.2.0.dist-info/METADATA": METADATA,
+                   "demo_app-1.2.0.dist-info/WHEEL": "Wheel-Version: 1.0\nRoot-Is-Purelib: true\nTag: py3-none-any\n"}
+    with zipfile.ZipFile(str(path), "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, text in members.items():
+            archive.writestr(name, text)
+    return path
+
+
+@pytest.fixture(name="wheel")
+def fixture_wheel(tmp_path):
+    (tmp_path / "dist").mkdir()
+    return make_wheel(tmp_path / "dist" / WHEEL_NAME)
+
+
+def wheel_params(project, cache, wheel, **changes):
+    values = params(project, cache, wheel=str(wheel))
+    del values["source"]
+    values.update(changes)
+    return values
+
+
+def run_wheel(capsys, project, cache, wheel, **changes):
+    return run_module(module.main, capsys, **wheel_params(project, cache, wheel, **changes))
+
+
+def test_a_plan_from_a_wheel_reads_its_metadata_and_hashes_the_file(project, cache, wheel):
+    plan = module.make_plan(wheel_params(project, cache, wheel))
+    assert plan["name"] == "Demo-App" and plan["version"] == "1.2.0"
+    assert plan["files"] == [(WHEEL_NAME, str(wheel))] and plan["wheel"] == str(wheel)
+    assert plan["digest"] == module.compute_digest([(WHEEL_NAME, str(wheel))], LOCK.encode("utf-8"), "3.11", "x86_64",
+                                                   "2.36")
+    assert plan["release"] == "1.2.0-" + plan["digest"][:12] and plan["path"] == str(cache / plan["release"])
+    assert plan["digest"] == module.make_plan(wheel_params(project, cache, wheel))["digest"]
+    assert plan["digest"] != digest(project, cache)
+    # the source plan names no wheel and hashes the source, as before
+    assert module.make_plan(params(project, cache))["wheel"] is None
+
+
+def test_the_digest_of_a_wheel_changes_with_its_bytes_its_name_the_lock_and_the_target(project, cache, wheel, tmp_path):
+    def wheel_digest(path=wheel, **changes):
+        return module.make_plan(wheel_params(project, cache, path, **changes))["digest"]
+
+    seen = {wheel_digest()}
+    members = {"demo_app/__init__.py": "VERSION = '1.2.0'\nFIXED = True\n",
+               "demo_app-1.2.0.dist-info/METADATA": METADATA}
+    make_wheel(wheel, members)  # same name and version, other contents
+    seen.add(wheel_digest())
+    renamed = tmp_path / "dist" / "demo_app-1.2.0-py3-none-any-2.whl"
+    shutil.copyfile(str(wheel), str(renamed))
+    seen.add(wheel_digest(renamed))
+    (project / "requirements.lock").write_text(LOCK + "# changed\n")
+    seen.add(wheel_digest())
+    seen.add(wheel_digest(python_version="3.13"))
+    assert len(seen) == 5
+
+
+def test_a_build_with_a_wheel_copies_it_and_runs_only_pip_download(project, cache, capsys, pip, wheel):
+    first = run_wheel(capsys, project, cache, wheel)
+    assert first["changed"] and not first.get("failed"), first
+    plan = module.make_plan(wheel_params(project, cache, wheel))
+    assert first["release"] == plan["release"] and first["digest"] == plan["digest"]
+    assert first["name"] == "Demo-App" and first["version"] == "1.2.0"
+    assert first["app_wheel"] == WHEEL_NAME
+    assert first["app_wheel_sha256"] == module.file_sha256(str(wheel))
+    assert first["files"] == ["demo_app-1.2.0-py3-none-any.whl", "dep_one-1.0-py3-none-any.whl", "requirements.lock"]
+    # pip wheel never ran; pip download did, for the target, as with a source
+    assert [call[0] for call in pip.calls] == ["download"]
+    assert "--python-version" in pip.calls[0] and "typing-extensions" in pip.requirements
+    house = cache / first["release"]
+    assert (house / WHEEL_NAME).read_bytes() == wheel.read_bytes()
+    assert (house / "requirements.lock").read_text() == LOCK
+    manifest = json.loads((house / ".complete").read_text())
+    assert manifest["name"] == "Demo-App" and manifest["version"] == "1.2.0" and manifest["app_wheel"] == WHEEL_NAME
+    assert sorted(os.listdir(cache)) == [".demo_app.lock", first["release"]]
+    assert os.path.isfile(str(wheel))  # copied, not moved
+
+    pip.calls.clear()
+    second = run_wheel(capsys, project, cache, wheel)
+    assert not second["changed"] and not pip.calls
+    for key in ("release", "path", "app_wheel", "app_wheel_sha256", "files", "name", "version", "digest"):
+        assert second[key] == first[key]
+
+
+def test_check_mode_with_a_wheel_builds_nothing(project, cache, capsys, pip, wheel):
+    planned = run_wheel(capsys, project, cache, wheel, _ansible_check_mode=True)
+    assert planned["changed"] and planned["release"] == module.make_plan(wheel_params(project, cache, wheel))["release"]
+    assert planned["name"] == "Demo-App" and planned["version"] == "1.2.0"
+    assert planned["app_wheel"] is None and planned["app_wheel_sha256"] is None and planned["files"] == []
+    assert not pip.calls and not cache.exists()
+    built = run_wheel(capsys, project, cache, wheel)
+    checked = run_wheel(capsys, project, cache, wheel, _ansible_check_mode=True)
+    assert not checked["changed"] and checked["app_wheel"] == built["app_wheel"] == WHEEL_NAME
+    assert checked["app_wheel_sha256"] == built["app_wheel_sha256"]
+
+
+def test_a_changed_wheel_is_a_new_release_and_prunes_by_its_metadata_name(project, cache, capsys, pip, wheel):
+    fake_wheelhouse(cache, "1.1.0-old", name="demo.app", mtime=1_000)  # Demo-App, normalised the same way
+    fake_wheelhouse(cache, "9.9.9-other", name="other-project", mtime=1_000)
+    first = run_wheel(capsys, project, cache, wheel)
+    make_wheel(wheel, {"demo_app/__init__.py": "FIXED = True\n", "demo_app-1.2.0.dist-info/METADATA": METADATA})
+    second = run_wheel(capsys, project, cache, wheel, keep=1)
+    assert second["changed"] and second["release"] != first["release"]
+    assert second["release"].startswith("1.2.0-")
+    assert second["pruned"] == [str(cache / "1.1.0-old"), str(cache / first["release"])]
+    assert visible(cache) == sorted(["9.9.9-other", second["release"]])
+
+
+def test_a_wheel_and_the_source_build_the_same_project_under_one_lock(project, cache, capsys, pip, wheel):
+    # pyproject's Demo.App and METADATA's Demo-App are one project: one lock file, pruned together
+    from_source = run(capsys, project, cache)
+    from_wheel = run_wheel(capsys, project, cache, wheel, keep=1)
+    assert from_wheel["pruned"] == [str(cache / from_source["release"])]
+    assert sorted(os.listdir(cache)) == [".demo_app.lock", from_wheel["release"]]
+
+
+@pytest.mark.parametrize("members, message", [
+    ({"demo_app/__init__.py": ""}, "holds no *.dist-info/METADATA at its top level"),
+    ({"sub/demo_app-1.2.0.dist-info/METADATA": METADATA}, "holds no *.dist-info/METADATA at its top level"),
+    ({"a-1.dist-info/METADATA": METADATA, "b-1.dist-info/METADATA": METADATA},
+     "holds 2 *.dist-info/METADATA files (a-1.dist-info/METADATA, b-1.dist-info/METADATA), expected exactly one"),
+    ({"demo_app-1.2.0.dist-info/METADATA": "Metadata-Version: 2.1\nVersion: 1.2.0\n"},
+     "demo_app-1.2.0.dist-info/METADATA has no Name"),
+    ({"demo_app-1.2.0.dist-info/METADATA": "Metadata-Version: 2.1\nName: Demo-App\n"},
+     "demo_app-1.2.0.dist-info/METADATA has no Version"),
+    ({"demo_app-1.2.0.dist-info/METADATA": "Name: Demo-App\nVersion:  \n"},
+     "demo_app-1.2.0.dist-info/METADATA has no Version"),
+    ({"demo_app-1.2.0.dist-info/METADATA": "\nName: Demo-App\nVersion: 1.2.0\n"},  # all of it is the body
+     "demo_app-1.2.0.dist-info/METADATA has no Name"),
+    ({"demo_app-1.2.0.dist-info/METADATA": "Name: Demo-App\nVersion: 1/2\n"}, "Version '1/2' cannot name a directory"),
+    ({"demo_app-1.2.0.dist-info/METADATA": "Name: ../demo\nVersion: 1.2.0\n"},
+     "Name '../demo' is not a valid project name"),
+])
+def test_wheel_metadata_problems_are_named(project, cache, capsys, pip, tmp_path, members, message):
+    bad = make_wheel(tmp_path / WHEEL_NAME, members)
+    result = run_wheel(capsys, project, cache, bad)
+    assert result["failed"] and ("wheel %s" % bad) in result["msg"] and message in result["msg"], result["msg"]
+    assert not pip.calls and not cache.exists()
+    with pytest.raises(module.WheelhouseError, match="^wheel %s" % str(bad).replace(".", r"\.")):
+        module.read_wheel(str(bad))
+
+
+def test_a_wheel_that_is_no_wheel_file_is_named(project, cache, capsys, pip, tmp_path, wheel):
+    def failure(path):
+        result = run_wheel(capsys, project, cache, path)
+        assert result["failed"] and str(path) in result["msg"], result
+        return result["msg"]
+
+    assert failure(tmp_path / "none.whl") == "wheel %s is not a file" % (tmp_path / "none.whl")
+    (tmp_path / "dir.whl").mkdir()
+    assert failure(tmp_path / "dir.whl") == "wheel %s is not a file" % (tmp_path / "dir.whl")
+    zipped = tmp_path / "demo_app-1.2.0.zip"
+    shutil.copyfile(str(wheel), str(zipped))
+    assert "is not a .whl file" in failure(zipped)
+    text = tmp_path / "demo_app-1.2.0-py3-none-any.whl"
+    text.write_text("not a zip\n")
+    assert "wheel %s is not a zip archive" % text in failure(text)
+    truncated = tmp_path / "cut" / WHEEL_NAME
+    truncated.parent.mkdir()
+    truncated.write_bytes(wheel.read_bytes()[:40])
+    assert "is not a zip archive" in failure(truncated)
+    assert not pip.calls and not cache.exists()
+
+
+def test_source_and_wheel_are_exactly_one(project, cache, capsys, pip, wheel):
+    both = run(capsys, project, cache, wheel=str(wheel))
+    assert both["failed"] and "mutually exclusive" in both["msg"] and "source|wheel" in both["msg"], both["msg"]
+    neither = wheel_params(project, cache, wheel)
+    del neither["wheel"]
+    result = run_module(module.main, capsys, **neither)
+    assert result["failed"] and "one of the following is required: source, wheel" in result["msg"], result["msg"]
+    assert not pip.calls and not cache.exists()
+    # a direct caller of make_plan gets the same rule
+    with pytest.raises(module.WheelhouseError, match="exactly one of source .* and wheel .* must be given, got both"):
+        module.make_plan(params(project, cache, wheel=str(wheel)))
+    with pytest.raises(module.WheelhouseError, match="exactly one of source .* and wheel .* must be given, got neither"):
+        module.make_plan(neither)
+    with pytest.raises(module.WheelhouseError, match="got neither"):
+        module.make_plan(dict(neither, source=None, wheel=None))
+
+
 # --- the real thing -----------------------------------------------------------------------------------------
 
 def clean_pip_env(**extra):
