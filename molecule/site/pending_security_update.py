@@ -10,12 +10,29 @@ import json
 import os
 import subprocess
 import sys
+import time
 
 import apt
 
 RECORD = "/var/lib/crhq-testbed/pending-security-update.json"
 SOURCE = "/etc/apt/sources.list.d/crhq-testbed-security.list"
 MIRROR = "http://security.debian.org/debian-security"
+
+
+def apt_get(*args, check=True):
+    """apt-get, waiting for its locks: the daily apt and unattended-upgrades runs may hold them when a test host
+    boots (dpkg's lock through DPkg::Lock::Timeout; the package lists' lock, which has no such option, by retrying)."""
+    deadline = time.monotonic() + 900
+    while True:
+        proc = subprocess.run(["apt-get", "-o", "DPkg::Lock::Timeout=900", "-qq", "-y"] + list(args),
+                              capture_output=True, text=True, check=False,
+                              env=dict(os.environ, DEBIAN_FRONTEND="noninteractive"))
+        if proc.returncode == 0 or "Could not get lock" not in proc.stderr or time.monotonic() > deadline:
+            break
+        time.sleep(5)
+    if check and proc.returncode != 0:
+        raise SystemExit("apt-get %s failed: %s" % (" ".join(args), proc.stderr))
+    return proc
 
 
 def codename():
@@ -53,17 +70,15 @@ def main():
         handle.write("deb %s %s-security main\n" % (MIRROR, release))
     record = {"package": None, "why": "the security archive has no newer version of any package not installed"}
     try:
-        subprocess.run(["apt-get", "update", "-qq"], check=True)
+        apt_get("update")
         for name, old, new in candidates(release):
-            proc = subprocess.run(["apt-get", "install", "-y", "-qq", "--no-install-recommends", "%s=%s" % (name, old)],
-                                  capture_output=True, text=True, check=False,
-                                  env=dict(os.environ, DEBIAN_FRONTEND="noninteractive"))
+            proc = apt_get("install", "--no-install-recommends", "%s=%s" % (name, old), check=False)
             if proc.returncode == 0:
                 record = {"package": name, "release_version": old, "security_version": new}
                 break
     finally:
         os.remove(SOURCE)
-        subprocess.run(["apt-get", "update", "-qq"], check=True)
+        apt_get("update")
     os.makedirs(os.path.dirname(RECORD), exist_ok=True)
     with open(RECORD, "w", encoding="utf-8") as handle:
         json.dump(record, handle)

@@ -28,6 +28,9 @@ import testinfra
 RECAP = re.compile(r"^(\S+)\s*:\s*ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)", re.M)
 PROJECT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
 NETWORK = os.environ.get("CRHQ_TESTBED_NETWORK", "crhq-testbed")
+# apt-get as the tests run it on a host: it waits for dpkg's lock instead of failing at once, because the daily
+# unattended-upgrades run (apt-daily-upgrade.timer, 06:00 plus up to an hour) can hold the lock at any point of a run
+APT_GET = "DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=900 -qq -y"
 
 
 # ---------------------------------------------------------------------------------------------------------------

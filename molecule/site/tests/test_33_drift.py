@@ -7,7 +7,7 @@ the database's roles and privileges theirs (test_32_db_drift.py)."""
 
 from __future__ import annotations
 
-from crhq_testbed import converge
+from crhq_testbed import APT_GET, converge
 
 testinfra_hosts = ["ansible://crhq"]
 
@@ -57,7 +57,7 @@ def test_one_run_puts_back_what_was_changed_by_hand_and_the_next_changes_nothing
     for unit in stopped:
         host.check_output("systemctl disable --now %s", unit)
     # a package the app role needs, removed (dpkg then lists it as missing, and the role installs it again)
-    host.check_output("DEBIAN_FRONTEND=noninteractive apt-get remove -qq -y python3-venv")
+    host.check_output(APT_GET + " remove python3-venv")
     broken = {path: file_state(host, path) for path in paths}
     assert all(broken[path] != before[path] for path in paths), "a break by hand did not show"
     assert all(unit_state(host, unit) != ["enabled", "active"] for unit in stopped)

@@ -28,6 +28,7 @@ KEYRING = "/etc/crhq/keys/master.keyring"
 SFTP_USER = "crhq-backups"
 SFTP_HOME = "/srv/crhq-backups"
 SFTP_REPOSITORY = "crhq-site"  # relative to the SFTP user's home
+SFTP_PORT = 2022  # not SSH's usual port: the port setting must reach the client
 
 
 def digest(host):
@@ -77,13 +78,18 @@ def put_file(container, local, remote, owner, mode):
 @pytest.fixture(scope="module", name="sftp_server")
 def fixture_sftp_server(helper):
     """An SFTP server off the CRHQ hosts: the helper's sshd, a user whose home keeps the repositories, nothing
-    authorized yet. Returns the role variables that point a host at it, with the server's real host key pinned."""
+    authorized yet. Returns the role variables that point a host at it, with the server's real host key pinned.
+    It listens on SFTP_PORT only, not on 22, so that a backup that ignored backup_sftp_port could not reach it."""
     helper.check_output("id %s >/dev/null 2>&1 || useradd --create-home --home-dir %s --shell /bin/sh %s",
                         SFTP_USER, SFTP_HOME, SFTP_USER)
     helper.check_output("install -d -o %s -g %s -m 0700 %s/.ssh", SFTP_USER, SFTP_USER, SFTP_HOME)
     helper.check_output("install -o %s -g %s -m 0600 /dev/null %s/.ssh/authorized_keys", SFTP_USER, SFTP_USER, SFTP_HOME)
-    helper.check_output("systemctl start ssh.service")
-    return {"backup_sftp_host": "crhq-site-helper", "backup_sftp_user": SFTP_USER, "backup_sftp_path": SFTP_REPOSITORY,
+    helper.check_output("echo 'Port %s' > /etc/ssh/sshd_config.d/50-crhq-test-port.conf && systemctl restart ssh.service"
+                        " && for i in $(seq 20); do ss -Hltn 'sport = :%s' | grep -q . && break; sleep 0.5; done",
+                        SFTP_PORT, SFTP_PORT)
+    assert helper.socket("tcp://0.0.0.0:%d" % SFTP_PORT).is_listening and not helper.socket("tcp://0.0.0.0:22").is_listening
+    return {"backup_sftp_host": "crhq-site-helper", "backup_sftp_port": SFTP_PORT, "backup_sftp_user": SFTP_USER,
+            "backup_sftp_path": SFTP_REPOSITORY,
             "backup_sftp_host_keys": [helper.check_output("cat /etc/ssh/ssh_host_ed25519_key.pub")]}
 
 

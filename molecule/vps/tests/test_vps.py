@@ -22,6 +22,14 @@ def test_the_vm_really_rebooted_after_converge(host):
     assert host.system_info.type == "linux" and "container" not in host.check_output("systemd-detect-virt || true")
 
 
+def test_the_first_converge_prints_no_warning(first_converge_output):
+    """A first run on a VPS, with become and pipelining, prints no warning: root's remote_tmp made by the first module
+    that needed it warned."""
+    found = sorted({line.strip() for line in first_converge_output.splitlines()
+                    if "[DEPRECATION WARNING]" in line or "[WARNING]" in line})
+    assert not found, found
+
+
 def test_admin_key_login_still_works_over_real_ssh(vm_ssh):
     proc = vm_ssh("debian", command="sudo -n true && echo ok")
     assert proc.returncode == 0 and proc.stdout.strip() == "ok", proc.stderr
@@ -139,3 +147,4 @@ def test_agent_sandbox_on_a_real_kernel(host):
     exposure = host.check_output("systemd-analyze security crhq-agent@probe.service | tail -1")
     score = float(exposure.split("exposure level for crhq-agent@probe.service:")[1].split()[0])
     assert score <= 2.0, exposure
+
