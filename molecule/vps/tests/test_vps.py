@@ -147,4 +147,3 @@ def test_agent_sandbox_on_a_real_kernel(host):
     exposure = host.check_output("systemd-analyze security crhq-agent@probe.service | tail -1")
     score = float(exposure.split("exposure level for crhq-agent@probe.service:")[1].split()[0])
     assert score <= 2.0, exposure
-
