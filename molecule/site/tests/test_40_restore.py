@@ -86,7 +86,7 @@ def fixture_sftp_server(helper):
     helper.check_output("install -o %s -g %s -m 0600 /dev/null %s/.ssh/authorized_keys", SFTP_USER, SFTP_USER, SFTP_HOME)
     helper.check_output("echo 'Port %s' > /etc/ssh/sshd_config.d/50-crhq-test-port.conf && systemctl restart ssh.service"
                         " && for i in $(seq 20); do ss -Hltn 'sport = :%s' | grep -q . && break; sleep 0.5; done",
-                        SFTP_PORT, SFTP_PORT)
+                        str(SFTP_PORT), str(SFTP_PORT))
     assert helper.socket("tcp://0.0.0.0:%d" % SFTP_PORT).is_listening and not helper.socket("tcp://0.0.0.0:22").is_listening
     return {"backup_sftp_host": "crhq-site-helper", "backup_sftp_port": SFTP_PORT, "backup_sftp_user": SFTP_USER,
             "backup_sftp_path": SFTP_REPOSITORY,
