@@ -449,9 +449,16 @@ def test_no_core_dumps_and_idle_shells_end(host):
     assert host.check_output("bash -lc 'echo $TMOUT; (TMOUT=0) 2>/dev/null || echo read-only'").split() == ["900", "read-only"]
 
 
+def pending_security_updates(host):
+    """The packages unattended-upgrades would upgrade now (its dry run, on the package lists as they are)."""
+    dry = host.check_output("unattended-upgrade --dry-run -v 2>&1")
+    found = re.search(r"(?m)^Packages that will be upgraded: (.*)$", dry)
+    return found.group(1).split() if found else []
+
+
 def test_security_archive_is_an_apt_source_and_updates_are_applied(host):
     """prepare.yml installed the release's version of a package the security archive has a newer version of; the
-    converge must have added the archive and upgraded it, leaving nothing pending."""
+    converge must have added the archive and upgraded it, leaving nothing pending (the packages named if not)."""
     policy = host.check_output("apt-cache policy")
     assert "-security" in policy, policy
     record = json.loads(host.file("/var/lib/crhq-testbed/pending-security-update.json").content_string)
@@ -462,8 +469,18 @@ def test_security_archive_is_an_apt_source_and_updates_are_applied(host):
                                                                  record["release_version"], record["security_version"], installed))
     assert host.run("dpkg --compare-versions %s gt %s", installed, record["release_version"]).rc == 0, record
     assert installed == record["security_version"], record
-    pending = host.check_output("unattended-upgrade --dry-run -v 2>&1 | grep -c '^Packages that will be upgraded:' || true")
-    assert pending.strip() == "0", "security updates left pending after converge"
+    pending = pending_security_updates(host)
+    daily = host.check_output("systemctl show -P ExecMainStartTimestampMonotonic apt-daily.service")
+    if pending and daily.strip() not in ("", "0"):
+        # The security archive publishes several times a day, and Debian's daily apt run read the lists again
+        # since the host booted: what it found may be newer than what the converge saw. Make the role's own
+        # condition true (lists older than an hour), run its updates concern, and judge that run instead.
+        print("pending on %s, apt-daily read the lists since boot: %s" % (host.backend.get_hostname(), " ".join(pending)))
+        host.check_output("touch -d '2 hours ago' /var/lib/apt/periodic/update-success-stamp")
+        converge("--tags", "hardening_updates", limit=host.backend.get_hostname())
+        pending = pending_security_updates(host)
+    assert not pending, "security updates left pending: %s\n%s" % (" ".join(pending), host.check_output(
+        "tail -n 20 /var/log/unattended-upgrades/unattended-upgrades.log"))
 
 
 def test_fail2ban_bans_an_address_that_keeps_failing_ssh(host, helper):
