@@ -209,7 +209,7 @@ def test_lynis_on_the_vm(host, tmp_path):
     """lynis, the judge the issue names, on a real kernel: its package comes from this machine's apt (a shell-script
     tool, the same for both releases), is installed for the audit and purged after it. Prints the index and every
     suggestion."""
-    subprocess.run(["apt-get", "download", "-qq", "lynis"], cwd=tmp_path, check=True)
+    subprocess.run(["apt-get", "-o", "APT::Sandbox::User=root", "download", "-qq", "lynis"], cwd=tmp_path, check=True)
     deb = next(tmp_path.glob("lynis_*.deb"))
     host.ansible("ansible.builtin.copy", "src=%s dest=/var/tmp/crhq-lynis.deb mode=0644" % deb, become=True, check=False)
     try:
