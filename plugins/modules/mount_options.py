@@ -237,8 +237,7 @@ def main():
             commands = [["mount", "-o", remount_options(opts, params["bind"]), path]]
         fstab_changed = after != before
         if not module.check_mode:
-            if fstab_changed:
-                write_fstab(module, params["fstab"], after)
+            # the running mount first: a remount the kernel refuses leaves /etc/fstab as it was
             for argv in commands:
                 run_mount(module, argv)
             if commands:
@@ -248,6 +247,8 @@ def main():
                 if mount is None or still:
                     raise MountsError("%s lacks %s after %s" % (path, ",".join(still) or "its mount",
                                                                 "; ".join(" ".join(argv) for argv in commands)))
+            if fstab_changed:
+                write_fstab(module, params["fstab"], after)
     except MountsError as exc:
         module.fail_json(msg="crhq.platform.mount_options: %s" % exc)
     result = dict(changed=fstab_changed or bool(commands), fstab_changed=fstab_changed, remounted=bool(commands),

@@ -213,7 +213,8 @@ def test_lynis_on_the_vm(host, tmp_path):
     deb = next(tmp_path.glob("lynis_*.deb"))
     host.ansible("ansible.builtin.copy", "src=%s dest=/var/tmp/crhq-lynis.deb mode=0644" % deb, become=True, check=False)
     try:
-        host.check_output("dpkg -i /var/tmp/crhq-lynis.deb >/dev/null")
+        # lynis depends on e2fsprogs (lsattr), which a Debian 13 image may lack: its few checks that use it are skipped
+        host.check_output("dpkg -i --force-depends /var/tmp/crhq-lynis.deb >/dev/null 2>&1")
         host.run("lynis audit system --quick --no-colors > /var/tmp/crhq-lynis.txt 2>&1")
         report = host.check_output("cat /var/log/lynis-report.dat")
     finally:

@@ -86,3 +86,11 @@ def test_a_dry_run_before_the_group_exists_predicts_a_change(capsys, files):
     result = run(capsys, files, _ansible_check_mode=True, path="/proc", src="proc", fstype="proc",
                  opts=["defaults", "hidepid=invisible", "gid=crhq-no-such"])
     assert result["changed"] and result["missing"] == ["hidepid=invisible", "gid=crhq-no-such"]
+
+
+def test_a_remount_the_kernel_refuses_leaves_fstab_as_it_was(capsys, files):
+    """The running mount goes first: `mount` really runs, on a mount point that does not exist, and fails."""
+    (files / "mountinfo").write_text(MOUNTINFO + "60 26 0:70 / /crhq-no-such-dir rw,relatime shared:9 - tmpfs tmpfs rw\n")
+    result = run(capsys, files, path="/crhq-no-such-dir", src="tmpfs", fstype="tmpfs", opts=["defaults", "noexec"])
+    assert result["failed"] and "mount -o remount,noexec /crhq-no-such-dir failed" in result["msg"], result
+    assert (files / "fstab").read_text() == FSTAB
