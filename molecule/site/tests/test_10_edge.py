@@ -271,3 +271,40 @@ def test_another_email_updates_the_account_and_another_key_type_reissues_once(cr
         assert account_email(h) == email
     settled = converge_certbot()
     assert all(settled.recap[name]["changed"] == 0 for name in crhq_names), settled.recap
+
+
+def served_issuer_and_subject(helper, site):
+    text = helper.check_output(
+        "echo | openssl s_client -connect %s:443 -servername %s 2>/dev/null | openssl x509 -noout -issuer -subject",
+        site, site)
+    return re.search(r"^issuer=(.*)$", text, re.M).group(1).strip(), re.search(r"^subject=(.*)$", text, re.M).group(1).strip()
+
+
+def test_self_signed_mode_replaces_the_acme_certificate_and_back(crhq_names, helper):
+    """certbot_mode=self_signed (the demo's mode) makes its certificate with the nginx role's one self-signed task file
+    and reloads nginx through the nginx role's checked handler: nginx serves it at once, with every name, and the run
+    after changes nothing. Back in ACME mode, the ACME server's certificate is served again."""
+    hosts = {name: get_host(name) for name in crhq_names}
+    sites = {name: h.ansible.get_variables()["instance_hostname"] for name, h in hosts.items()}
+    first = {name: served_certificate(helper, site) for name, site in sites.items()}
+    assert all(len(set(served_issuer_and_subject(helper, site))) == 2 for site in sites.values())  # not self-signed
+    own = {}
+    try:
+        run = converge_certbot("certbot_mode=self_signed")
+        assert "RUNNING HANDLER [crhq.platform.nginx : Reload nginx]" in run.stdout, run.stdout[-3000:]
+        for name, site in sites.items():
+            served = wait_for_new_certificate(helper, site, first[name][0])
+            assert served[1] == first[name][1] and served[2] == "id-ecPublicKey", served
+            issuer, subject = served_issuer_and_subject(helper, site)
+            assert issuer == subject and site in subject, (issuer, subject)
+            own[name] = served[0]
+        again = converge_certbot("certbot_mode=self_signed")
+        assert all(again.recap[name]["changed"] == 0 for name in crhq_names), again.recap
+    finally:
+        converge_certbot()
+    for name, site in sites.items():
+        served = wait_for_new_certificate(helper, site, own.get(name))
+        issuer, subject = served_issuer_and_subject(helper, site)
+        assert issuer != subject and served[1] == first[name][1], (issuer, subject)
+    settled = converge_certbot()
+    assert all(settled.recap[name]["changed"] == 0 for name in crhq_names), settled.recap

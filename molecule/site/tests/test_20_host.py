@@ -30,8 +30,8 @@ def test_check_mode_on_a_fresh_host_previews_and_changes_nothing(helper):
                  "Check mode installs nothing: PostgreSQL", "Check mode installs nothing: nginx"]:
         assert said in run.output, said
     # every layer predicts its changes: a few of each role's tasks
-    for task in ["crhq.platform.instance : App user", "crhq.platform.postgresql : Settings drop-in",
-                 "crhq.platform.app : Settings file", "crhq.platform.nginx : Configuration files",
+    for task in ["crhq.platform.instance : App user", "crhq.platform.instance : Host name for the next boot",
+                 "crhq.platform.postgresql : Settings drop-in", "crhq.platform.app : Settings file", "crhq.platform.nginx : Configuration files",
                  "crhq.platform.nginx : Certificate directory", "crhq.platform.backup : Scripts", "crhq.platform.agent : Agent user"]:
         blocks = [block for block in run.output.split("\nTASK [") if block.startswith(task)]
         assert any("changed: [%s]" % name in block for block in blocks), "no change predicted by %s" % task
@@ -176,6 +176,52 @@ def test_ssh_audit_finds_no_failure(host):
     assert not fails, fails
 
 
+def test_the_host_carries_the_instance_host_name(host, site):
+    """Server isolation (#12, lynis NAME-4028): the host's own name is the instance's, and it resolves without DNS.
+    A host renamed by hand, as a provider's image or cloud-init leaves it, gets the name back on the next run, and
+    where cloud-init is present a drop-in keeps it from renaming the host at boot."""
+    short = site.split(".")[0]
+    assert host.check_output("hostname") == short and host.file("/etc/hostname").content_string == short + "\n"
+    assert host.check_output("hostname -f") == site
+    assert host.check_output("dnsdomainname") == site.split(".", 1)[1]
+    assert host.check_output("getent -s files hosts " + site).split() == ["127.0.1.1", site, short]
+    # the precondition of the repair: another name, at once and for the next boot, and cloud-init's directory
+    host.check_output("hostname crhq-renamed && echo crhq-renamed > /etc/hostname && mkdir -p /etc/cloud/cloud.cfg.d")
+    try:
+        assert host.check_output("hostname") == "crhq-renamed"
+        converge("--tags", "instance_hostname", limit=host.backend.get_hostname())
+        assert host.check_output("hostname") == short and host.file("/etc/hostname").content_string == short + "\n"
+        dropin = host.file("/etc/cloud/cloud.cfg.d/99-crhq-hostname.cfg").content_string
+        assert "preserve_hostname: true" in dropin and "manage_etc_hosts: false" in dropin, dropin
+    finally:
+        host.run("rm -rf /etc/cloud")
+        host.run("hostname %s && echo %s > /etc/hostname" % (short, short))
+
+
+def test_debsums_checks_package_files_on_schedule_and_names_a_changed_one(host):
+    """#12 (lynis PKGS-7370): debsums, which the role installs, runs on a schedule (weekly by default) through its
+    package's cron job, and a package file that no longer matches its checksum is named in the journal. The
+    precondition is set up: a line added to apt-show-versions's script (put back afterwards)."""
+    assert "CRON_CHECK=weekly" in host.file("/etc/default/debsums").content_string.splitlines()
+    target = "/usr/bin/apt-show-versions"
+    assert host.run("debsums -s apt-show-versions").rc == 0, "the file differs before the test changed it"
+    host.check_output("cp -p %s /root/crhq-debsums-test && echo '# changed by the test' >> %s" % (target, target))
+    try:
+        assert host.run("debsums -s apt-show-versions").rc != 0
+        since = host.check_output("date '+%Y-%m-%d %H:%M:%S'")
+        host.check_output("/etc/cron.weekly/debsums > /dev/null")
+        journal = ""
+        for _attempt in range(10):  # logger hands the lines to journald, which stores them a moment later
+            journal = host.check_output("journalctl -t debsums --since '%s' --no-pager -o cat" % since)
+            if target in journal:
+                break
+            time.sleep(0.5)
+        assert target in journal, journal
+    finally:
+        host.check_output("cp -p /root/crhq-debsums-test %s && rm /root/crhq-debsums-test" % target)
+    assert host.run("debsums -s apt-show-versions").rc == 0
+
+
 def test_lynis_hardening_index(host):
     host.check_output(APT_GET + " install lynis >/dev/null")
     host.run("lynis audit system --quick --no-colors > /tmp/lynis.txt 2>&1")
@@ -190,6 +236,11 @@ def test_lynis_hardening_index(host):
     # differently (measured 79 after the hardening role); its floor guards against regressions.
     floor = 80 if host.system_info.codename == "bookworm" else 78
     assert index >= floor, "lynis %d < %d on %s" % (index, floor, host.system_info.codename)
+    # #12 asks for at most 15; measured 18 (Debian 12) and 17 (Debian 13) on 2026-12-01. The rest ask for a tool,
+    # a partition, a kernel setting a container cannot take, or an operator's decision (docs/testing.md); the
+    # ceiling keeps what was gained
+    ceiling = 18 if host.system_info.codename == "bookworm" else 17
+    assert suggestions <= ceiling, "lynis made %d suggestions > %d on %s" % (suggestions, ceiling, host.system_info.codename)
 
 
 def test_firewall_default_deny_with_managed_rules_only(host):
