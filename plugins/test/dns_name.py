@@ -13,6 +13,8 @@ description:
   - Tests that the input is a string of labels joined by dots, each label 1 to 63 lowercase ASCII letters, digits
     and hyphens that neither starts nor ends with a hyphen, 1 to 253 characters in all.
   - A trailing dot, an empty label, upper case, an underscore, a space or a non-ASCII character make it false.
+  - The last label must not be all digits (no top-level domain is, RFC 3696 section 2), so an IPv4 address such as
+    C(203.0.113.10), often an inventory's host name, is not a DNS name.
   - A value that is not a string (none, a number, a list) is not a DNS name; the test is false, never an error.
 options:
   _input:

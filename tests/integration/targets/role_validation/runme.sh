@@ -22,6 +22,7 @@ check instance '{"instance_name": "Bad Name"}' \
   'instance_name must be lowercase letters, digits and dashes, starting with a letter (got "Bad Name")'
 check instance '{"instance_user": "root"}' "instance_user and instance_group must be valid, non-root account names"
 check instance '{"instance_keys": [{"name": "x", "type": "token", "file": "../../etc/passwd"}]}' "files plain names without '/'"
+check instance '{"instance_hostname": "203.0.113.10"}' 'instance_hostname must be a lowercase DNS name (got "203.0.113.10")'
 
 check nginx '{"nginx_hostname": "crhq.test", "nginx_upstream": "0.0.0.0:8000"}' \
   'nginx_upstream must be on loopback or a unix socket, never a public address (got "0.0.0.0:8000")'
