@@ -31,6 +31,8 @@ TEST_ENV = {
     "CRHQ_TOTP_REQUIRED": "all",
     "CRHQ_STATIC_ROOT": os.path.join(_DIR, "static"),
     "CRHQ_LOG_LEVEL": "WARNING",
+    # as the role deploys it: sessions read through the shared file cache (crhq_app.accounts.session_store)
+    "CRHQ_SESSION_CACHE_DIR": os.path.join(_DIR, "sessions"),
 }
 os.environ.update(TEST_ENV)
 

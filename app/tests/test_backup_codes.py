@@ -64,3 +64,29 @@ def test_malformed_codes_cost_no_hashing(user, monkeypatch):
     monkeypatch.setattr(twofactor, "check_password", lambda *a: pytest.fail("hashed a malformed code"))
     assert not twofactor.use_backup_code(user, "not-a-code!")
     assert not twofactor.use_backup_code(user, "aaaaa-aaaa1")
+
+
+def test_the_home_page_warns_from_the_count_on_the_user_row(user, django_assert_num_queries):
+    """User.backup_codes_left follows every change in the transaction that makes it; the home page reads it
+    from the user row the request loads anyway, so the warning costs no query of its own."""
+    codes = twofactor.regenerate_backup_codes(user)
+    user.refresh_from_db()
+    assert user.backup_codes_left == twofactor.backup_codes_left(user) == 10
+    for code in codes[:8]:
+        assert twofactor.use_backup_code(user, code)
+    user.refresh_from_db()
+    assert user.backup_codes_left == twofactor.backup_codes_left(user) == 2
+    assert not twofactor.use_backup_code(user, codes[0])  # spent: the count stays
+    user.refresh_from_db()
+    assert user.backup_codes_left == 2
+
+    client = make_client()
+    log_in(client, user)
+    with django_assert_num_queries(1):  # the user; the session comes from the cache
+        page = client.get("/").content.decode()
+    assert "You have 2 backup codes left." in page
+
+    twofactor.regenerate_backup_codes(user)
+    user.refresh_from_db()
+    assert user.backup_codes_left == 10
+    assert "backup codes left" not in client.get("/").content.decode()

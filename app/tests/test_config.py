@@ -69,6 +69,7 @@ def test_required(name):
     ({"CRHQ_KEYRING_FILE": "relative.keyring"}, "CRHQ_KEYRING_FILE must be an absolute path"),
     ({"CRHQ_DB_PASSWORD_FILE": "/nonexistent/db.password"}, "CRHQ_DB_PASSWORD_FILE=/nonexistent/db.password cannot be read"),
     ({"CRHQ_STATIC_ROOT": "static"}, "CRHQ_STATIC_ROOT must be an absolute path"),
+    ({"CRHQ_SESSION_CACHE_DIR": "sessions"}, "CRHQ_SESSION_CACHE_DIR must be an absolute path"),
 ])
 def test_invalid(changes, message):
     assert message in _problems(**changes)

@@ -47,6 +47,7 @@ class Config:
     totp_required: str
     static_root: str
     log_level: str
+    session_cache_dir: str = ""
 
 
 class _Reader:
@@ -146,6 +147,10 @@ def load(environ):
 
     log_level = read.choice("CRHQ_LOG_LEVEL", LOG_LEVELS, normalise=str.upper)
 
+    session_cache_dir = read.text("CRHQ_SESSION_CACHE_DIR", required=False)
+    if session_cache_dir and not os.path.isabs(session_cache_dir):
+        read.problems.append("CRHQ_SESSION_CACHE_DIR must be an absolute path, got %r" % session_cache_dir)
+
     if read.problems:
         raise ImproperlyConfigured("CRHQ app configuration is invalid:\n  - " + "\n  - ".join(read.problems))
     return Config(
@@ -154,4 +159,5 @@ def load(environ):
         session_idle_seconds=idle, session_absolute_seconds=absolute, token_seconds=token_seconds,
         bcrypt_cost=bcrypt_cost,
         totp_required=totp_required, static_root=static_root, log_level=log_level,
+        session_cache_dir=session_cache_dir,
     )

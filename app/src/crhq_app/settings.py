@@ -123,6 +123,18 @@ CRHQ_TOTP_ISSUER = "CRHQ"
 # session after CRHQ_SESSION_IDLE_SECONDS without a request (its expiry moves on at each request)
 # and CRHQ_SESSION_ABSOLUTE_SECONDS after the password login (crhq_app.middleware).
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
+# With CRHQ_SESSION_CACHE_DIR (set in the service's unit: a directory in RAM only the service's user can
+# open), the workers read sessions through a file cache there that they all share; PostgreSQL stays the
+# store of record. crhq_app.accounts.session_store says why no ended session comes back from it.
+if config.session_cache_dir:
+    SESSION_ENGINE = "crhq_app.accounts.session_store"
+    SESSION_CACHE_ALIAS = "sessions"
+    CACHES["sessions"] = {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": config.session_cache_dir,
+        # a full cache drops entries (those sessions are read from the database until their next save)
+        "OPTIONS": {"MAX_ENTRIES": 20000, "CULL_FREQUENCY": 4},
+    }
 SESSION_COOKIE_NAME = "__Host-crhq_session"
 SESSION_COOKIE_SECURE = True
 SESSION_COOKIE_HTTPONLY = True

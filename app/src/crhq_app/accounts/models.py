@@ -16,6 +16,9 @@ class User(AbstractUser):
     # Highest RFC 6238 time step accepted so far; a code of this step or an earlier one is refused.
     totp_last_step = models.BigIntegerField(null=True, blank=True)
     totp_enabled_at = models.DateTimeField(null=True, blank=True)
+    # Unused backup codes, kept by crhq_app.accounts.twofactor in the transaction that changes them, so that
+    # a page can show the number from the user row every request loads anyway (BackupCode rows are the truth).
+    backup_codes_left = models.PositiveSmallIntegerField(default=0)
 
     @property
     def totp_enabled(self):

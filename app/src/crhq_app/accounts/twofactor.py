@@ -142,6 +142,8 @@ def regenerate_backup_codes(user):
     with transaction.atomic():
         BackupCode.objects.filter(user=user).delete()
         BackupCode.objects.bulk_create([BackupCode(user=user, code_hash=h) for h in hashes])
+        User.objects.filter(pk=user.pk).update(backup_codes_left=len(hashes))
+    user.backup_codes_left = len(hashes)
     log.info("backup codes regenerated user=%s", user.pk)
     return codes
 
@@ -157,10 +159,14 @@ def use_backup_code(user, text):
             if check_password(code, backup.code_hash):
                 backup.used_at = timezone.now()
                 backup.save(update_fields=["used_at"])
-                log.info("backup code used user=%s left=%d", user.pk, backup_codes_left(user))
+                left = backup_codes_left(user)
+                User.objects.filter(pk=user.pk).update(backup_codes_left=left)
+                user.backup_codes_left = left
+                log.info("backup code used user=%s left=%d", user.pk, left)
                 return True
     return False
 
 
 def backup_codes_left(user):
+    """Unused backup codes of the user, counted in the database (User.backup_codes_left keeps this number)."""
     return BackupCode.objects.filter(user=user, used_at__isnull=True).count()
