@@ -164,8 +164,8 @@ def test_logout_ends_the_session_on_the_server(host, helper, site, users):
     web(helper, site, name, "login", "frank", frank["password"], "--totp", frank["secret"])
     # every gunicorn worker reads sessions from the cache they share (app_session_cache_enabled): a few
     # requests, so that each worker has served this one; a per-worker cache would keep it after the logout
-    for _ in range(4):
-        assert web(helper, site, name, "get", "/")["status"] == 200
+    for request in range(4):
+        assert web(helper, site, name, "get", "/")["status"] == 200, request
     cache = host.file("/run/crhq-app-sessions")
     assert cache.is_directory and cache.user == "crhq" and cache.mode == 0o700
     assert host.run("findmnt -n -o FSTYPE -T /run/crhq-app-sessions").stdout.strip() == "tmpfs"  # RAM only
