@@ -13,6 +13,7 @@ from crhq_app.config import load
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 config = load(os.environ)  # lower case: not a Django setting itself
+SERVED_BY_ASGI = os.environ.get("CRHQ_SERVED_BY_ASGI") == "1"  # set by crhq_app.asgi
 
 DEBUG = False
 SECRET_KEY = config.secret_key
@@ -76,7 +77,9 @@ DATABASES = {
         "PASSWORD": config.db_password,
         "HOST": config.db_host,
         "PORT": config.db_port,
-        "CONN_MAX_AGE": 60,
+        # a connection serves a worker's requests for a minute; under ASGI (crhq_app.asgi) each request
+        # opens its own, as Django advises there
+        "CONN_MAX_AGE": 0 if SERVED_BY_ASGI else 60,
         "CONN_HEALTH_CHECKS": True,
         "ATOMIC_REQUESTS": False,
     }

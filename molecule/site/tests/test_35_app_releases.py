@@ -4,7 +4,8 @@ serves the previous release again, another app deploys from a prebuilt wheel wit
 collection's own release comes back idempotently.
 
 Runs the converge playbook (tags `app`) seven times on both hosts at once: with copies of the reference app as
-the source (a version 0.1.1, and one whose WSGI module raises at import), a rollback, then twice with the wheel
+the source (a version 0.1.1, served as ASGI through uvicorn's worker, and one whose WSGI module raises at import), a
+rollback, then twice with the wheel
 of molecule/site/other_app (app_wheel; the second run must change nothing) and a rollback to the collection's
 release."""
 
@@ -18,7 +19,7 @@ import subprocess
 import sys
 
 import pytest
-from crhq_testbed import PROJECT, get_host, group_hosts, https, run_playbook
+from crhq_testbed import PROJECT, app_user, get_host, group_hosts, https, run_playbook, web
 
 testinfra_hosts = ["ansible://crhq"]
 
@@ -65,6 +66,17 @@ def other_app_vars(wheel):
     })
 
 
+def asgi_state(host, helper):
+    """What the release served as ASGI shows: its command line, and a full login through nginx TLS."""
+    site = host.ansible.get_variables()["instance_hostname"]
+    person = app_user(host, "asgi-user")
+    jar = "%s-asgi" % host.backend.get_hostname()
+    login = web(helper, site, jar, "login", "asgi-user", person["password"], "--totp", person["secret"])
+    return {"exec": host.check_output("systemctl show --property ExecStart --value crhq-app.service"),
+            "workers": host.check_output("ps -o args= -C gunicorn | sort -u"),
+            "login": login[-1]["status"], "home": web(helper, site, jar, "get", "/")}
+
+
 def links(host):
     return {name: os.path.basename(host.file("/opt/crhq/app/%s" % name).linked_to or "")
             for name in ("current", "previous")}
@@ -77,8 +89,10 @@ def fixture_releases(tmp_path_factory, helper):
     base = str(tmp_path_factory.mktemp("app-sources"))
     v2, broken = app_copy(base, "v2", version="0.1.1"), app_copy(base, "broken", version="0.1.2", broken=True)
     seen = {"before": {n: links(h) for n, h in hosts.items()}}
-    seen["v2_run"] = run_playbook("converge.yml", "--tags", "app", "-e", "app_source_dir=" + v2).assert_ok()
+    seen["v2_run"] = run_playbook("converge.yml", "--tags", "app", "-e", "app_source_dir=" + v2,
+                                  "-e", "app_asgi=crhq_app.asgi:application").assert_ok()
     seen["v2"] = {n: links(h) for n, h in hosts.items()}
+    seen["asgi"] = {n: asgi_state(h, helper) for n, h in hosts.items()}
     seen["broken_run"] = run_playbook("converge.yml", "--tags", "app", "-e", "app_source_dir=" + broken)
     seen["broken"] = {n: links(h) for n, h in hosts.items()}
     seen["broken_health"] = {n: h.check_output("systemctl is-active crhq-app.service") for n, h in hosts.items()}
@@ -107,6 +121,17 @@ def test_second_release_serves_and_the_first_is_kept(host, releases):
     before, after = releases["before"][name], releases["v2"][name]
     assert after["current"].startswith("0.1.1-") and after["previous"] == before["current"], (before, after)
     assert host.file("/opt/crhq/app/releases/%s/venv/bin/gunicorn" % before["current"]).exists
+
+
+def test_the_release_serves_as_asgi_through_uvicorns_worker(host, releases):
+    name = host.backend.get_hostname()
+    state = releases["asgi"][name]
+    assert "--worker-class uvicorn_worker.UvicornWorker crhq_app.asgi:application" in state["exec"], state["exec"]
+    assert "crhq_app.wsgi" not in state["workers"], state["workers"]
+    # the trial before it served ran the same way
+    assert releases["v2"][name]["current"].startswith("0.1.1-")
+    assert state["login"] == 302 and state["home"]["status"] == 200, state
+    assert "Welcome, asgi-user" in state["home"]["body"], state["home"]
 
 
 def test_failing_release_never_serves(host, helper, site, releases):

@@ -65,6 +65,7 @@ check app '{"app_session_idle_seconds": 50000}' "60 <= app_session_idle_seconds 
 check app '{"app_totp_required": "nobody"}' "value of app_totp_required must be one of: all, staff"
 check app '{"app_hostname": "Bad Name"}' 'app_hostname must be a lowercase DNS name (got "Bad Name")'
 check app '{"app_bcrypt_cost": "high"}' "app_bcrypt_cost"
+check app '{"app_asgi": "crhq_app/asgi.py"}' 'app_asgi empty or one (got "crhq_app.wsgi:application", "crhq_app/asgi.py")'
 
 # site.yml checks every role's variables on every host before its first change (playbooks/preflight.yml): a value
 # only the postgresql role refuses stops the run there, before the instance and hardening roles would have run.
