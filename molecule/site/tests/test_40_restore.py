@@ -1,8 +1,8 @@
 # -*- coding: utf-8 -*-
-"""Backups proven by restores, with real PostgreSQL, restic and an SFTP server (the helper's sshd). Runs last, in
-this order: the restores drop the database and the data, the Debian 12 host moves its backups to the SFTP server,
-the Debian 13 host restores from there as a fresh host, and the last test damages the remote repository for
-good."""
+"""Backups proven by restores, with real PostgreSQL, restic, an SFTP server (the helper's sshd) and a restic REST
+server (rclone's, in the helper). Runs last, in this order: the restores drop the database and the data, the Debian
+12 host moves its backups to the SFTP server, the Debian 13 host restores from there as a fresh host and then moves
+its backups to the REST server, and the last test damages the SFTP repository for good."""
 
 from __future__ import annotations
 
@@ -29,6 +29,11 @@ SFTP_USER = "crhq-backups"
 SFTP_HOME = "/srv/crhq-backups"
 SFTP_REPOSITORY = "crhq-site"  # relative to the SFTP user's home
 SFTP_PORT = 2022  # not SSH's usual port: the port setting must reach the client
+REST_PORT = 8000
+REST_DIR = "/srv/crhq-rest"
+REST_USER = "crhq-rest"
+# every character the shell that sources restic's settings would otherwise act on
+REST_PASSWORD = "rest pw $HOME \"dq\" 'sq' `id` \\ end"
 
 
 def digest(host):
@@ -163,6 +168,44 @@ def test_a_fresh_host_on_the_next_release_restores_from_the_remote_repository(fi
     # restic keeps numeric ids; the files must belong to this host's crhq user
     assert second.file("/var/lib/crhq/notes.txt").user == "crhq" and second.file("/var/lib/crhq").group == "crhq"
     assert int(second.check_output("runuser -u postgres -- psql -qAt -c 'show server_version_num'")) >= 170000
+
+
+@pytest.fixture(scope="module", name="rest_server")
+def fixture_rest_server(helper):
+    """A restic REST server off the CRHQ hosts: rclone's, with basic authentication (an htpasswd file holding
+    REST_USER's password as an apr1 hash), for at most half an hour. Returns the repository URL, which holds no
+    password."""
+    helper.check_output("install -d -m 0700 %s", REST_DIR)
+    hashed = helper.check_output("printf '%%s' %s | openssl passwd -apr1 -stdin", REST_PASSWORD)
+    helper.check_output("printf '%%s:%%s\\n' %s %s > /srv/crhq-rest.htpasswd", REST_USER, hashed)
+    helper.run("systemctl stop crhq-test-rest.service")
+    helper.check_output("systemd-run --unit crhq-test-rest --collect -p RuntimeMaxSec=1800 /usr/bin/rclone serve restic"
+                        " --addr :%d --htpasswd /srv/crhq-rest.htpasswd %s"
+                        " && for i in $(seq 40); do ss -Hltn 'sport = :%d' | grep -q . && break; sleep 0.25; done",
+                        str(REST_PORT), REST_DIR, str(REST_PORT))
+    assert helper.socket("tcp://%d" % REST_PORT).is_listening
+    return "rest:http://crhq-site-helper:%d/crhq-second/" % REST_PORT
+
+
+def test_backups_go_to_a_rest_server_with_its_credentials_in_the_environment(second, helper, rest_server):
+    """#12: a REST repository, its user and password in backup_environment (restic 0.17 or later reads them, so the
+    Debian 13 host), written for the shell that sources them: the password holds a space, $, both quotes, a
+    backquote and a backslash, and only the exact value opens the server. A wrong password is refused and leaves
+    nothing on the server; with the right one the backups land there, encrypted, and the run shows no password."""
+    target = second.backend.get_hostname()
+    settings = {"backup_repository": rest_server,
+                "backup_environment": {"RESTIC_REST_USERNAME": REST_USER, "RESTIC_REST_PASSWORD": REST_PASSWORD}}
+    wrong = backup_role(target, dict(settings, backup_environment={"RESTIC_REST_USERNAME": REST_USER,
+                                                                   "RESTIC_REST_PASSWORD": REST_PASSWORD[:-1]}))
+    assert wrong.returncode != 0, wrong.output[-3000:]
+    assert helper.check_output("find %s -mindepth 1 | wc -l", REST_DIR) == "0"
+    run = backup_role(target, settings).assert_ok()
+    assert "Backups go to %s, off this server." % rest_server in " ".join(run.output.split())
+    assert REST_PASSWORD not in run.output and REST_PASSWORD[:-1] not in wrong.output
+    assert second.run("systemctl start crhq-backup.service").rc == 0
+    assert helper.file(REST_DIR + "/crhq-second/config").exists
+    assert [s["hostname"] for s in snapshots(second)] == [target]
+    assert helper.run("grep -r -l -a %s %s", MARKER, REST_DIR).rc == 1
 
 
 def alerts(host):

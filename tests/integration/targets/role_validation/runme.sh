@@ -57,6 +57,8 @@ check agent '{"agent_etc_allow": ["/var/lib/crhq"]}' "agent_etc_allow paths unde
 check hardening '{"hardening_ssh_trusted_user_ca_keys": ["ssh-ed25519"]}' "must be one public key line"
 
 check backup '{"backup_keep_daily": 0}' "backup_keep_daily must be at least 1"
+check backup '{"backup_repository": "rest:https://crhq:s3cret@backup.example.net/acme"}' "backup_repository holds no password"
+if grep -q s3cret "$out"; then echo "backup: the refused repository's password is in the output"; cat "$out"; exit 1; fi
 check postgresql '{"postgresql_owner": "postgres"}' "the owner not 'postgres'"
 check postgresql '{"postgresql_app_role": "crhq"}' 'postgresql_app_role likewise and not the owner (got "crhq")'
 
