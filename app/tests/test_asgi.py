@@ -15,8 +15,8 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture(name="asgi")
 def fixture_asgi(monkeypatch):
-    monkeypatch.setenv("CRHQ_SERVED_BY_ASGI", "")  # importing the module sets it; the fixture puts it back
-    return importlib.import_module("crhq_app.asgi")
+    monkeypatch.setenv("CRHQ_SERVED_BY_ASGI", "")  # loading the module sets it; the fixture puts it back
+    return importlib.reload(importlib.import_module("crhq_app.asgi"))  # loaded again, so it sets it again
 
 
 def _client():

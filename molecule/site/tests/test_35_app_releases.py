@@ -5,9 +5,8 @@ collection's own release comes back idempotently.
 
 Runs the converge playbook (tags `app`) seven times on both hosts at once: with copies of the reference app as
 the source (a version 0.1.1, served as ASGI through uvicorn's worker, and one whose WSGI module raises at import), a
-rollback, then twice with the wheel
-of molecule/site/other_app (app_wheel; the second run must change nothing) and a rollback to the collection's
-release."""
+rollback, then twice with the wheel of molecule/site/other_app (app_wheel; the second run must change nothing) and
+a rollback to the collection's release."""
 
 from __future__ import annotations
 
