@@ -1,6 +1,7 @@
 """Fixtures: a client behind nginx, users with TOTP enrolled."""
 
 import pytest
+from django.core.cache import caches
 
 from crhq_app.accounts import twofactor
 from crhq_app.accounts.models import User
@@ -25,3 +26,12 @@ def make_user(db):
 @pytest.fixture
 def user(make_user):
     return make_user()
+
+
+@pytest.fixture(autouse=True)
+def empty_shared_cache():
+    """Each test starts with the workers' shared cache empty, as after a restart: the test database gives a new
+    user the id of an earlier test's user, whose cache entry must not answer for it."""
+    caches["sessions"].clear()
+    yield
+    caches["sessions"].clear()

@@ -105,7 +105,10 @@ CRHQ_LOGIN_ACCOUNT_RATE = "10/15m"   # failed logins (password or second factor)
 CRHQ_LOGIN_ADDRESS_RATE = "30/15m"   # failed logins per client address (IPv6: per /64)
 
 AUTH_USER_MODEL = "accounts.User"
-AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
+# ModelBackend; where the sessions are read through the shared cache, the logged-in user is too, for at most
+# CRHQ_USER_CACHE_SECONDS, and every change the app makes to a user removes it (crhq_app.accounts.backends)
+AUTHENTICATION_BACKENDS = ["crhq_app.accounts.backends.CachedUserBackend"]
+CRHQ_USER_CACHE_SECONDS = 10
 PASSWORD_HASHERS = ["crhq_app.accounts.hashers.CRHQBCryptSHA256PasswordHasher"]
 CRHQ_BCRYPT_COST = config.bcrypt_cost
 AUTH_PASSWORD_VALIDATORS = [

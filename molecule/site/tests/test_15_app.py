@@ -178,6 +178,23 @@ def test_logout_ends_the_session_on_the_server(host, helper, site, users):
         assert stale["status"] == 302 and stale["location"].startswith("/login/"), attempt
 
 
+def test_log_out_everywhere_ends_a_session_whose_user_every_worker_has_cached(host, helper, site, users):
+    """The workers read the logged-in user through their shared cache too (crhq_app.accounts.backends). A phone's
+    session is served a few times, so that its user is cached; "log out everywhere" on a laptop then ends it at its
+    next request, whichever worker answers."""
+    ivan = user(host, users, "ivan", "--backup-codes-file", "/root/ivan.codes")
+    laptop, phone = jar(host, "ivan-laptop"), jar(host, "ivan-phone")
+    assert web(helper, site, laptop, "login", "ivan", ivan["password"], "--totp", ivan["secret"])[-1]["status"] == 302
+    code = host.check_output("head -n 1 /root/ivan.codes")  # the TOTP code of this step is spent
+    assert web(helper, site, phone, "login", "ivan", ivan["password"], "--code", code)[-1]["status"] == 302
+    for request in range(4):
+        assert web(helper, site, phone, "get", "/")["status"] == 200, request
+    assert web(helper, site, laptop, "post", "/logout/everywhere/", "--form-page", "/")["status"] == 302
+    for attempt in range(6):
+        stale = web(helper, site, phone, "get", "/")
+        assert stale["status"] == 302 and stale["location"].startswith("/login/"), attempt
+
+
 def test_missing_csrf_token_is_refused(host, helper, site, users):
     alice = user(host, users, "alice")
     out = web(helper, site, jar(host, "csrf"), "post", "/login/", "username=alice", "password=" + alice["password"],

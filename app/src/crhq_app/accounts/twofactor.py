@@ -15,6 +15,7 @@ from django.utils import timezone
 from crhq_app import crypto
 from crhq_app.crypto import keyring as material
 
+from .backends import forget_user
 from .models import BackupCode, User, totp_context, totp_pending_context
 
 log = logging.getLogger("crhq.security")
@@ -143,6 +144,7 @@ def regenerate_backup_codes(user):
         BackupCode.objects.filter(user=user).delete()
         BackupCode.objects.bulk_create([BackupCode(user=user, code_hash=h) for h in hashes])
         User.objects.filter(pk=user.pk).update(backup_codes_left=len(hashes))
+        forget_user(user.pk)
     user.backup_codes_left = len(hashes)
     log.info("backup codes regenerated user=%s", user.pk)
     return codes
@@ -161,6 +163,7 @@ def use_backup_code(user, text):
                 backup.save(update_fields=["used_at"])
                 left = backup_codes_left(user)
                 User.objects.filter(pk=user.pk).update(backup_codes_left=left)
+                forget_user(user.pk)
                 user.backup_codes_left = left
                 log.info("backup code used user=%s left=%d", user.pk, left)
                 return True

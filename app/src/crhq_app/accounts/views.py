@@ -20,6 +20,7 @@ from crhq_app.middleware import LOGIN_AT, PENDING, SEEN_AT
 from crhq_app.vault import audit
 
 from . import throttle, twofactor
+from .backends import forget_user
 from .forms import CodeForm, EnrolForm, LoginForm, PasswordConfirmForm
 from .models import User
 
@@ -28,7 +29,7 @@ log = logging.getLogger("crhq.security")
 LOGIN_ERROR = "The user name or the password is wrong."  # the same for an unknown user
 CODE_ERROR = "That code is not valid."
 PASSWORD_ERROR = "The password is wrong."
-BACKEND = "django.contrib.auth.backends.ModelBackend"
+BACKEND = "crhq_app.accounts.backends.CachedUserBackend"
 
 
 def _address(request):
@@ -282,6 +283,7 @@ def logout_everywhere(request):
     user = request.user
     with transaction.atomic():
         User.objects.filter(pk=user.pk).update(session_epoch=F("session_epoch") + 1)
+        forget_user(user.pk)
         _audit(request, "auth.logout_everywhere", user)
     log.info("logout everywhere user=%s", user.pk)
     logout(request)
