@@ -101,52 +101,10 @@ missing:
   sample: [ssl-cert]
 """
 
-import errno
-import os
-
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.crhq.platform.plugins.module_utils.dpkg_status import (DpkgStatusError, check_names, classify,
-                                                                                read_status, update_files)
-
-
-def read_text(path):
-    """The file's text (dpkg writes UTF-8; a stray byte in a description must not stop the read)."""
-    with open(path, "rb") as handle:
-        return handle.read().decode("utf-8", "replace")
-
-
-def read_database(status_file):
-    """The status map of dpkg's database: the status file, then the updates journalled next to it, in order."""
-    try:
-        text = read_text(status_file)
-    except OSError as exc:
-        hint = "; is dpkg installed (a Debian host)?" if exc.errno == errno.ENOENT else ""
-        raise DpkgStatusError("cannot read dpkg's status file %s: %s%s" % (status_file, exc.strerror or exc, hint)) from None
-    try:
-        status = read_status(text)
-    except DpkgStatusError as exc:
-        raise DpkgStatusError("%s is not a dpkg status file: %s" % (status_file, exc)) from None
-    updates = os.path.join(os.path.dirname(status_file), "updates")
-    try:
-        names = os.listdir(updates)
-    except OSError as exc:
-        if exc.errno in (errno.ENOENT, errno.ENOTDIR):
-            return status
-        raise DpkgStatusError("cannot list dpkg's updates directory %s: %s" % (updates, exc.strerror or exc)) from None
-    for name in update_files(names):
-        path = os.path.join(updates, name)
-        try:
-            text = read_text(path)
-        except OSError as exc:
-            if exc.errno == errno.ENOENT:  # merged into the status file by a dpkg running now
-                continue
-            raise DpkgStatusError("cannot read dpkg's update file %s: %s" % (path, exc.strerror or exc)) from None
-        try:
-            read_status(text, status)
-        except DpkgStatusError as exc:
-            raise DpkgStatusError("%s is not a dpkg update file: %s" % (path, exc)) from None
-    return status
+from ansible_collections.crhq.platform.plugins.module_utils.dpkg_status import DpkgStatusError, check_names, classify
+from ansible_collections.crhq.platform.plugins.module_utils.host_reads import read_database
 
 
 def main():

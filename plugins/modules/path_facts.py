@@ -142,82 +142,9 @@ missing:
   sample: [/etc/modprobe.d/crhq-blacklist.conf]
 """
 
-import errno
-import grp
-import os
-import pwd
-import stat
-
 from ansible.module_utils.basic import AnsibleModule
 
-# lstat errors that mean "this path does not exist": no such entry, or a parent that is not a directory
-ABSENT = (errno.ENOENT, errno.ENOTDIR)
-
-
-class PathError(Exception):
-    """A path that exists but cannot be read; the message names it."""
-
-
-def statinfo(path, st):
-    """The keys of ansible.builtin.find's statinfo() the roles use, computed the same way."""
-    try:
-        pw_name = pwd.getpwuid(st.st_uid).pw_name
-    except KeyError:
-        pw_name = ""
-    try:
-        gr_name = grp.getgrgid(st.st_gid).gr_name
-    except KeyError:
-        gr_name = ""
-    return {
-        "path": path,
-        "mode": "%04o" % stat.S_IMODE(st.st_mode),
-        "isreg": stat.S_ISREG(st.st_mode),
-        "isdir": stat.S_ISDIR(st.st_mode),
-        "islnk": stat.S_ISLNK(st.st_mode),
-        "uid": st.st_uid,
-        "gid": st.st_gid,
-        "pw_name": pw_name,
-        "gr_name": gr_name,
-        "size": st.st_size,
-        "mtime": st.st_mtime,
-    }
-
-
-def read_path(module, path, get_checksum):
-    """The find-like entry for path, or None when it does not exist; PathError when it cannot be read."""
-    try:
-        st = os.lstat(path)
-    except OSError as exc:
-        if exc.errno in ABSENT:
-            return None
-        if exc.errno in (errno.EACCES, errno.EPERM):
-            raise PathError("%s: cannot be read, a parent directory does not let this user through (%s);"
-                            " run the task as a user that may read it (become)" % (path, exc.strerror)) from None
-        raise PathError("%s: cannot be read: %s" % (path, exc.strerror or exc)) from None
-    entry = statinfo(path, st)
-    if get_checksum and stat.S_ISREG(st.st_mode):  # like find: lstat says regular file, so never a symlink
-        try:
-            entry["checksum"] = module.digest_from_file(path, "sha1")  # what find calls, same algorithm
-        except OSError as exc:
-            raise PathError("%s: cannot read the file's content for its checksum: %s" % (path, exc.strerror or exc)) from None
-        if entry["checksum"] is None:  # removed between lstat and the read
-            return None
-    return entry
-
-
-def path_facts(module, paths, get_checksum):
-    """(files, missing) for these absolute paths; PathError for a path that cannot be read."""
-    files, missing, seen = [], [], set()
-    for path in paths:
-        if path in seen:
-            continue
-        seen.add(path)
-        entry = read_path(module, path, get_checksum)
-        if entry is None:
-            missing.append(path)
-        else:
-            files.append(entry)
-    return files, missing
+from ansible_collections.crhq.platform.plugins.module_utils.host_reads import PathError, read_paths, relative_paths
 
 
 def main():
@@ -229,11 +156,11 @@ def main():
         supports_check_mode=True,
     )
     paths = module.params["paths"]
-    relative = [path for path in paths if not path or not os.path.isabs(path)]
+    relative = relative_paths(paths)
     if relative:
         module.fail_json(msg="paths must be absolute; not absolute: %s" % ", ".join(repr(path) for path in relative))
     try:
-        files, missing = path_facts(module, paths, module.params["get_checksum"])
+        files, missing = read_paths(module, paths, module.params["get_checksum"])
     except PathError as exc:
         module.fail_json(msg=str(exc))
     module.exit_json(changed=False, files=files, missing=missing)

@@ -143,25 +143,10 @@ unsettled:
   sample: [certbot.timer]
 """
 
-import os
-
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.crhq.platform.plugins.module_utils.systemd_units import (SystemdUnitsError, check_names,
-                                                                                  classify, parse_show, show_args,
-                                                                                  unique_names)
-
-# present when systemd runs as the first process (sd_booted() looks for it); without it systemctl cannot read units
-SYSTEMD_RUN_DIR = "/run/systemd/system"
-
-
-def show_failure(rc, err):
-    """The message for a failed systemctl show, saying so when the host was not booted with systemd."""
-    msg = "systemctl show failed (rc %d): %s" % (rc, err.strip()[-1000:] or "no error output")
-    if not os.path.isdir(SYSTEMD_RUN_DIR) or "not been booted with systemd" in err:
-        msg += ("; this host was not booted with systemd (no %s), a container whose first process is not systemd"
-                " for instance, so systemctl cannot read the state of units" % SYSTEMD_RUN_DIR)
-    return msg
+from ansible_collections.crhq.platform.plugins.module_utils.host_reads import UnitReadError, read_units
+from ansible_collections.crhq.platform.plugins.module_utils.systemd_units import SystemdUnitsError, check_names, unique_names
 
 
 def main():
@@ -175,18 +160,10 @@ def main():
         check_names(module.params["names"])  # before systemctl: a wrong name fails the same on any host
     except SystemdUnitsError as exc:
         module.fail_json(msg=str(exc))
-    names = unique_names(module.params["names"])
-    if not names:
-        module.exit_json(changed=False, units={}, settled=[], unsettled=[])
-    systemctl = module.get_bin_path("systemctl", required=True)
-    rc, out, err = module.run_command([systemctl] + show_args(names))
-    if rc != 0:
-        module.fail_json(msg=show_failure(rc, err), rc=rc, stdout=out, stderr=err)
     try:
-        units = parse_show(out, names)
-    except SystemdUnitsError as exc:
-        module.fail_json(msg="cannot read what systemctl show printed: %s" % exc, rc=rc, stdout=out, stderr=err)
-    settled, unsettled = classify(units)
+        units, settled, unsettled = read_units(module, unique_names(module.params["names"]))
+    except UnitReadError as exc:
+        module.fail_json(msg=str(exc), **exc.details)
     module.exit_json(changed=False, units=units, settled=settled, unsettled=unsettled)
 
 

@@ -18,6 +18,7 @@ from ansible.module_utils.common import warnings as ansible_warnings
 from ansible.modules import find as find_module
 
 from ansible_collections.crhq.platform.plugins.module_utils.file_state import paths_in_place
+from ansible_collections.crhq.platform.plugins.module_utils import host_reads
 from ansible_collections.crhq.platform.plugins.modules import path_facts
 
 from .module_runner import run_module
@@ -214,8 +215,8 @@ class FakeModule:
 def attempt(path):
     def call():
         try:
-            return {"entry": path_facts.read_path(FakeModule, path, True)}
-        except path_facts.PathError as exc:
+            return {"entry": host_reads.read_path(FakeModule, path, True)}
+        except host_reads.PathError as exc:
             return {"error": str(exc)}
     return call
 
@@ -266,7 +267,7 @@ def test_a_path_that_cannot_be_read_fails_the_task_naming_it(tree, capsys, monke
             raise PermissionError(13, "Permission denied", path)
         return real_lstat(path, *args, **kwargs)
 
-    monkeypatch.setattr(path_facts.os, "lstat", lstat)
+    monkeypatch.setattr(host_reads.os, "lstat", lstat)
     result = run(capsys, paths=[str(tree / "absent"), blocked])
     assert result["failed"] and "files" not in result
     assert result["msg"].startswith(blocked + ": cannot be read, a parent directory does not let this user through")

@@ -11,6 +11,7 @@ import sys
 
 import pytest
 
+from ansible_collections.crhq.platform.plugins.module_utils import host_reads
 from ansible_collections.crhq.platform.plugins.modules import unit_facts
 
 from .module_runner import run_module
@@ -137,7 +138,7 @@ def test_no_names_runs_nothing(systemctl, capsys):
 
 def test_not_booted_with_systemd_fails_saying_so(systemctl, capsys, tmp_path, monkeypatch):
     """What systemctl prints in a container whose first process is not systemd."""
-    monkeypatch.setattr(unit_facts, "SYSTEMD_RUN_DIR", str(tmp_path / "no-systemd"))
+    monkeypatch.setattr(host_reads, "SYSTEMD_RUN_DIR", str(tmp_path / "no-systemd"))
     systemctl.fail(1, CONTAINER_ERROR)
     result = run(capsys, names=["nginx.service"])
     assert result["failed"] and result["rc"] == 1, result
@@ -148,14 +149,14 @@ def test_not_booted_with_systemd_fails_saying_so(systemctl, capsys, tmp_path, mo
 
 
 def test_not_booted_with_systemd_said_from_the_error_alone(systemctl, capsys, tmp_path, monkeypatch):
-    monkeypatch.setattr(unit_facts, "SYSTEMD_RUN_DIR", str(tmp_path))  # exists
+    monkeypatch.setattr(host_reads, "SYSTEMD_RUN_DIR", str(tmp_path))  # exists
     systemctl.fail(1, CONTAINER_ERROR)
     result = run(capsys, names=["nginx.service"])
     assert result["failed"] and "this host was not booted with systemd" in result["msg"], result
 
 
 def test_other_failure_names_stderr_without_the_hint(systemctl, capsys, tmp_path, monkeypatch):
-    monkeypatch.setattr(unit_facts, "SYSTEMD_RUN_DIR", str(tmp_path))  # a host booted with systemd
+    monkeypatch.setattr(host_reads, "SYSTEMD_RUN_DIR", str(tmp_path))  # a host booted with systemd
     block = "Id=nginx.service\nLoadState=loaded\n"
     systemctl.fail(1, "Failed to get properties: Access denied\n", stdout=block)
     result = run(capsys, names=["nginx.service", "ssh.socket"])
@@ -165,7 +166,7 @@ def test_other_failure_names_stderr_without_the_hint(systemctl, capsys, tmp_path
 
 
 def test_failure_without_error_output(systemctl, capsys, tmp_path, monkeypatch):
-    monkeypatch.setattr(unit_facts, "SYSTEMD_RUN_DIR", str(tmp_path))
+    monkeypatch.setattr(host_reads, "SYSTEMD_RUN_DIR", str(tmp_path))
     systemctl.fail(3, "")
     result = run(capsys, names=["nginx.service"])
     assert result["failed"] and result["msg"] == "systemctl show failed (rc 3): no error output", result

@@ -1,0 +1,170 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, crhq.platform contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The read-only reads of the managed host behind crhq.platform.dpkg_facts, path_facts, unit_facts and
+host_facts (which makes all three in one module call): dpkg's database, the paths a role manages, and the state
+of systemd units. Each raises an error whose message names what could not be read."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import errno
+import grp
+import os
+import pwd
+import stat
+
+from ansible_collections.crhq.platform.plugins.module_utils.dpkg_status import (DpkgStatusError, read_status,
+                                                                                update_files)
+from ansible_collections.crhq.platform.plugins.module_utils.systemd_units import (SystemdUnitsError, classify,
+                                                                                  parse_show, show_args)
+
+# lstat errors that mean "this path does not exist": no such entry, or a parent that is not a directory
+ABSENT = (errno.ENOENT, errno.ENOTDIR)
+# present when systemd runs as the first process (sd_booted() looks for it); without it systemctl cannot read units
+SYSTEMD_RUN_DIR = "/run/systemd/system"
+
+
+class PathError(Exception):
+    """A path that exists but cannot be read; the message names it."""
+
+
+class UnitReadError(Exception):
+    """systemctl show failed, or printed what cannot be read; ``msg`` says why, ``details`` has rc and output."""
+
+    def __init__(self, msg, **details):
+        super().__init__(msg)
+        self.details = details
+
+
+def read_text(path):
+    """The file's text (dpkg writes UTF-8; a stray byte in a description must not stop the read)."""
+    with open(path, "rb") as handle:
+        return handle.read().decode("utf-8", "replace")
+
+
+def read_database(status_file):
+    """The status map of dpkg's database: the status file, then the updates journalled next to it, in order."""
+    try:
+        text = read_text(status_file)
+    except OSError as exc:
+        hint = "; is dpkg installed (a Debian host)?" if exc.errno == errno.ENOENT else ""
+        raise DpkgStatusError("cannot read dpkg's status file %s: %s%s" % (status_file, exc.strerror or exc, hint)) from None
+    try:
+        status = read_status(text)
+    except DpkgStatusError as exc:
+        raise DpkgStatusError("%s is not a dpkg status file: %s" % (status_file, exc)) from None
+    updates = os.path.join(os.path.dirname(status_file), "updates")
+    try:
+        names = os.listdir(updates)
+    except OSError as exc:
+        if exc.errno in (errno.ENOENT, errno.ENOTDIR):
+            return status
+        raise DpkgStatusError("cannot list dpkg's updates directory %s: %s" % (updates, exc.strerror or exc)) from None
+    for name in update_files(names):
+        path = os.path.join(updates, name)
+        try:
+            text = read_text(path)
+        except OSError as exc:
+            if exc.errno == errno.ENOENT:  # merged into the status file by a dpkg running now
+                continue
+            raise DpkgStatusError("cannot read dpkg's update file %s: %s" % (path, exc.strerror or exc)) from None
+        try:
+            read_status(text, status)
+        except DpkgStatusError as exc:
+            raise DpkgStatusError("%s is not a dpkg update file: %s" % (path, exc)) from None
+    return status
+
+
+def statinfo(path, st):
+    """The keys of ansible.builtin.find's statinfo() the roles use, computed the same way."""
+    try:
+        pw_name = pwd.getpwuid(st.st_uid).pw_name
+    except KeyError:
+        pw_name = ""
+    try:
+        gr_name = grp.getgrgid(st.st_gid).gr_name
+    except KeyError:
+        gr_name = ""
+    return {
+        "path": path,
+        "mode": "%04o" % stat.S_IMODE(st.st_mode),
+        "isreg": stat.S_ISREG(st.st_mode),
+        "isdir": stat.S_ISDIR(st.st_mode),
+        "islnk": stat.S_ISLNK(st.st_mode),
+        "uid": st.st_uid,
+        "gid": st.st_gid,
+        "pw_name": pw_name,
+        "gr_name": gr_name,
+        "size": st.st_size,
+        "mtime": st.st_mtime,
+    }
+
+
+def relative_paths(paths):
+    """The entries of `paths` that are not absolute (an empty one included)."""
+    return [path for path in paths if not path or not os.path.isabs(path)]
+
+
+def read_path(module, path, get_checksum):
+    """The find-like entry for path, or None when it does not exist; PathError when it cannot be read."""
+    try:
+        st = os.lstat(path)
+    except OSError as exc:
+        if exc.errno in ABSENT:
+            return None
+        if exc.errno in (errno.EACCES, errno.EPERM):
+            raise PathError("%s: cannot be read, a parent directory does not let this user through (%s);"
+                            " run the task as a user that may read it (become)" % (path, exc.strerror)) from None
+        raise PathError("%s: cannot be read: %s" % (path, exc.strerror or exc)) from None
+    entry = statinfo(path, st)
+    if get_checksum and stat.S_ISREG(st.st_mode):  # like find: lstat says regular file, so never a symlink
+        try:
+            entry["checksum"] = module.digest_from_file(path, "sha1")  # what find calls, same algorithm
+        except OSError as exc:
+            raise PathError("%s: cannot read the file's content for its checksum: %s" % (path, exc.strerror or exc)) from None
+        if entry["checksum"] is None:  # removed between lstat and the read
+            return None
+    return entry
+
+
+def read_paths(module, paths, get_checksum):
+    """(files, missing) for these absolute paths; PathError for a path that cannot be read."""
+    files, missing, seen = [], [], set()
+    for path in paths:
+        if path in seen:
+            continue
+        seen.add(path)
+        entry = read_path(module, path, get_checksum)
+        if entry is None:
+            missing.append(path)
+        else:
+            files.append(entry)
+    return files, missing
+
+
+def show_failure(rc, err):
+    """The message for a failed systemctl show, saying so when the host was not booted with systemd."""
+    msg = "systemctl show failed (rc %d): %s" % (rc, err.strip()[-1000:] or "no error output")
+    if not os.path.isdir(SYSTEMD_RUN_DIR) or "not been booted with systemd" in err:
+        msg += ("; this host was not booted with systemd (no %s), a container whose first process is not systemd"
+                " for instance, so systemctl cannot read the state of units" % SYSTEMD_RUN_DIR)
+    return msg
+
+
+def read_units(module, names):
+    """(units, settled, unsettled) for these unique, checked unit names, read with one systemctl show;
+    UnitReadError when systemctl fails or prints what cannot be read."""
+    if not names:
+        return {}, [], []
+    systemctl = module.get_bin_path("systemctl", required=True)
+    rc, out, err = module.run_command([systemctl] + show_args(names))
+    if rc != 0:
+        raise UnitReadError(show_failure(rc, err), rc=rc, stdout=out, stderr=err)
+    try:
+        units = parse_show(out, names)
+    except SystemdUnitsError as exc:
+        raise UnitReadError("cannot read what systemctl show printed: %s" % exc, rc=rc, stdout=out, stderr=err) from None
+    settled, unsettled = classify(units)
+    return units, settled, unsettled

@@ -1,0 +1,198 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, crhq.platform contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+module: host_facts
+short_description: Read the packages, paths and systemd units a role manages, in one module call
+version_added: 0.4.0
+author: CRHQ platform team (@crhq)
+description:
+  - Reads, without changing anything, what M(crhq.platform.dpkg_facts), M(crhq.platform.path_facts) and
+    M(crhq.platform.unit_facts) read, in one module call instead of three, and returns each under its own key in
+    the shape that module returns.
+  - Every remote module call costs a role about a fifth of a second on a re-run, whatever it does. A role that
+    reads its packages, its files and its units at the start of a run makes one call for all three.
+  - A path is read before any package is installed. A role whose packages bring files it manages reads those
+    paths again with M(crhq.platform.path_facts) after an install that changed something.
+  - Each option is checked before anything is read, and a read that fails makes the task fail with the message
+    the module it replaces gives.
+options:
+  packages:
+    description:
+      - Packages to look up in dpkg's database, as O(crhq.platform.dpkg_facts#module:names) takes them.
+    type: list
+    elements: str
+    default: []
+  paths:
+    description:
+      - Absolute paths to read, as O(crhq.platform.path_facts#module:paths) takes them.
+    type: list
+    elements: str
+    default: []
+  get_checksum:
+    description: Whether to return the SHA-1 checksum of each regular file of O(paths).
+    type: bool
+    default: true
+  units:
+    description:
+      - systemd units to read, as O(crhq.platform.unit_facts#module:names) takes them. Without any, systemctl is
+        not run.
+    type: list
+    elements: str
+    default: []
+  status_file:
+    description:
+      - dpkg's status file, as for M(crhq.platform.dpkg_facts). Only to be changed for tests.
+    type: path
+    default: /var/lib/dpkg/status
+extends_documentation_fragment:
+  - ansible.builtin.action_common_attributes
+  - crhq.platform.read_only
+notes:
+  - dpkg's database is read only when O(packages) names a package, and systemctl runs only when O(units) names a
+    unit.
+  - Only the standard library is needed on the managed host.
+seealso:
+  - module: crhq.platform.dpkg_facts
+  - module: crhq.platform.path_facts
+  - module: crhq.platform.unit_facts
+  - plugin: crhq.platform.paths_in_place
+    plugin_type: filter
+"""
+
+EXAMPLES = r"""
+- name: Read the role's package, files and timer in one pass
+  crhq.platform.host_facts:
+    packages: [restic]
+    paths: [/etc/crhq/backup.env, /etc/systemd/system/crhq-backup.timer]
+    units: [crhq-backup.timer]
+  register: example_read
+
+- name: Install restic only when dpkg does not have it
+  ansible.builtin.apt:
+    name: "{{ example_read.packages.missing }}"
+  when: example_read.packages.missing | length > 0
+
+- name: Start the timer only when it is not already enabled and waiting
+  ansible.builtin.systemd_service:
+    name: crhq-backup.timer
+    enabled: true
+    state: started
+  when: "'crhq-backup.timer' in example_read.units.unsettled"
+"""
+
+RETURN = r"""
+packages:
+  description: What M(crhq.platform.dpkg_facts) returns for O(packages).
+  returned: always
+  type: dict
+  contains:
+    installed:
+      description: The installed packages of O(packages), each with its version.
+      type: dict
+      returned: always
+      sample: {restic: 0.14.0-1+b5}
+    missing:
+      description: The packages of O(packages) dpkg does not have installed.
+      type: list
+      elements: str
+      returned: always
+      sample: []
+paths:
+  description: What M(crhq.platform.path_facts) returns for O(paths).
+  returned: always
+  type: dict
+  contains:
+    files:
+      description: One entry per path that exists, with the keys M(crhq.platform.path_facts) returns.
+      type: list
+      elements: dict
+      returned: always
+    missing:
+      description: The paths that do not exist.
+      type: list
+      elements: str
+      returned: always
+      sample: [/etc/crhq/backup.env]
+units:
+  description: What M(crhq.platform.unit_facts) returns for O(units).
+  returned: always
+  type: dict
+  contains:
+    units:
+      description: Each unit's state, by name, with the keys M(crhq.platform.unit_facts) returns.
+      type: dict
+      returned: always
+    settled:
+      description: The units of O(units) that are loaded, active and enabled and need no daemon-reload.
+      type: list
+      elements: str
+      returned: always
+    unsettled:
+      description: The other units of O(units).
+      type: list
+      elements: str
+      returned: always
+      sample: [crhq-backup.timer]
+"""
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.crhq.platform.plugins.module_utils import dpkg_status, systemd_units
+from ansible_collections.crhq.platform.plugins.module_utils.host_reads import (PathError, UnitReadError,
+                                                                               read_database, read_paths,
+                                                                               read_units, relative_paths)
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            packages=dict(type="list", elements="str", default=[]),
+            paths=dict(type="list", elements="str", default=[]),
+            get_checksum=dict(type="bool", default=True),
+            units=dict(type="list", elements="str", default=[]),
+            status_file=dict(type="path", default="/var/lib/dpkg/status"),
+        ),
+        supports_check_mode=True,
+    )
+    params = module.params
+    # every option checked before anything is read: a wrong value fails the same on any host
+    relative = relative_paths(params["paths"])
+    if relative:
+        module.fail_json(msg="paths must be absolute; not absolute: %s" % ", ".join(repr(path) for path in relative))
+    try:
+        dpkg_status.check_names(params["packages"])
+    except dpkg_status.DpkgStatusError as exc:
+        module.fail_json(msg="packages: %s" % exc)
+    try:
+        systemd_units.check_names(params["units"])
+    except systemd_units.SystemdUnitsError as exc:
+        module.fail_json(msg="units: %s" % exc)
+
+    packages = {"installed": {}, "missing": []}
+    if params["packages"]:
+        try:
+            installed, missing = dpkg_status.classify(read_database(params["status_file"]), params["packages"])
+        except dpkg_status.DpkgStatusError as exc:
+            module.fail_json(msg=str(exc))
+        packages = {"installed": installed, "missing": missing}
+    try:
+        files, missing_paths = read_paths(module, params["paths"], params["get_checksum"])
+    except PathError as exc:
+        module.fail_json(msg=str(exc))
+    try:
+        units, settled, unsettled = read_units(module, systemd_units.unique_names(params["units"]))
+    except UnitReadError as exc:
+        module.fail_json(msg=str(exc), **exc.details)
+    module.exit_json(changed=False, packages=packages, paths={"files": files, "missing": missing_paths},
+                     units={"units": units, "settled": settled, "unsettled": unsettled})
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,90 @@
+# -*- coding: utf-8 -*-
+"""crhq.platform.host_facts: in one call, what dpkg_facts, path_facts and unit_facts return for the same arguments
+(the fake systemctl of test_unit_facts, the status database of test_dpkg_facts, real files), and each bad option
+refused before anything is read."""
+
+from __future__ import annotations
+
+import pytest
+
+from ansible_collections.crhq.platform.plugins.modules import dpkg_facts, host_facts, path_facts, unit_facts
+
+from .module_runner import run_module
+from .test_dpkg_facts import STATUS
+from .test_unit_facts import fixture_systemctl  # noqa: F401 pylint: disable=unused-import
+
+PACKAGES = ["bash", "nginx", "libc6:i386", "postgresql-15", "crhq-no-such-package"]
+UNIT_NAMES = ["nginx.service", "sshd.service", "fail2ban.service", "crhq-backup.service", "crhq-gone.timer"]
+
+
+@pytest.fixture(name="status_file")
+def fixture_status_file(tmp_path):
+    admindir = tmp_path / "dpkg"
+    admindir.mkdir()
+    (admindir / "status").write_text(STATUS, encoding="utf-8")
+    return admindir / "status"
+
+
+@pytest.fixture(name="tree")
+def fixture_tree(tmp_path):
+    (tmp_path / "etc").mkdir()
+    (tmp_path / "etc" / "example.conf").write_text("example = 1\n")
+    (tmp_path / "etc" / "private").write_text("x")
+    (tmp_path / "etc" / "private").chmod(0o600)
+    return [str(tmp_path / "etc"), str(tmp_path / "etc" / "example.conf"), str(tmp_path / "etc" / "private"),
+            str(tmp_path / "etc" / "gone.conf"), str(tmp_path / "etc" / "example.conf" / "under-a-file")]
+
+
+def result(capsys, main, **args):
+    out = run_module(main, capsys, **args)
+    assert not out.get("failed"), out
+    for key in ("changed", "invocation", "warnings", "deprecations"):
+        out.pop(key, None)
+    return out
+
+
+def test_one_call_returns_what_the_three_modules_return(capsys, systemctl, status_file, tree):
+    both = result(capsys, host_facts.main, packages=PACKAGES, paths=tree, units=UNIT_NAMES, status_file=str(status_file))
+    assert both["packages"] == result(capsys, dpkg_facts.main, names=PACKAGES, status_file=str(status_file))
+    assert both["paths"] == result(capsys, path_facts.main, paths=tree)
+    assert both["units"] == result(capsys, unit_facts.main, names=UNIT_NAMES)
+    assert both["packages"]["missing"] == ["nginx", "postgresql-15", "crhq-no-such-package"]
+    assert both["paths"]["missing"] == tree[3:]
+    assert both["units"]["unsettled"] == ["fail2ban.service", "crhq-backup.service", "crhq-gone.timer"]
+    assert len(systemctl.calls) == 2  # one each for host_facts and unit_facts
+
+
+def test_checksums_can_be_left_out(capsys, tree):
+    out = result(capsys, host_facts.main, paths=tree, get_checksum=False)
+    assert out["paths"] == result(capsys, path_facts.main, paths=tree, get_checksum=False)
+    assert not any("checksum" in entry for entry in out["paths"]["files"])
+
+
+def test_what_is_not_asked_for_is_not_read(capsys, systemctl, tmp_path):
+    """No unit: systemctl is not run. No package: dpkg's database is not opened (this one does not exist)."""
+    out = result(capsys, host_facts.main, paths=[str(tmp_path)], status_file=str(tmp_path / "no-dpkg" / "status"))
+    assert out["packages"] == {"installed": {}, "missing": []}
+    assert out["units"] == {"units": {}, "settled": [], "unsettled": []}
+    assert [entry["path"] for entry in out["paths"]["files"]] == [str(tmp_path)]
+    assert systemctl.calls == []
+
+
+@pytest.mark.parametrize("args, message", [
+    ({"paths": ["etc/example.conf"]}, "paths must be absolute; not absolute: 'etc/example.conf'"),
+    ({"packages": ["nginx=1.22.1-9"]}, "packages: "),
+    ({"units": ["crhq-agent@.service"]}, "units: "),
+])
+def test_a_bad_option_fails_before_anything_is_read(capsys, systemctl, tmp_path, args, message):
+    args = dict({"units": ["nginx.service"], "packages": ["bash"], "status_file": str(tmp_path / "absent")}, **args)
+    out = run_module(host_facts.main, capsys, **args)
+    assert out["failed"] and out["msg"].startswith(message), out
+    assert systemctl.calls == []
+
+
+def test_a_failed_read_fails_with_the_message_of_the_module_it_replaces(capsys, systemctl, status_file, tmp_path):
+    systemctl.fail(1, "Failed to connect to bus: Host is down\n")
+    out = run_module(host_facts.main, capsys, units=["nginx.service"])
+    assert out["failed"] and out["msg"].startswith("systemctl show failed (rc 1): Failed to connect to bus"), out
+    assert out["rc"] == 1
+    out = run_module(host_facts.main, capsys, packages=["bash"], status_file=str(tmp_path / "absent"))
+    assert out["failed"] and "cannot read dpkg's status file" in out["msg"], out
