@@ -119,6 +119,13 @@ def read_path(module, path, get_checksum):
                             " run the task as a user that may read it (become)" % (path, exc.strerror)) from None
         raise PathError("%s: cannot be read: %s" % (path, exc.strerror or exc)) from None
     entry = statinfo(path, st)
+    if stat.S_ISLNK(st.st_mode):  # where it points, as written in the link: stat's lnk_target (find has none)
+        try:
+            entry["lnk_target"] = os.readlink(path)
+        except OSError as exc:
+            if exc.errno in ABSENT:  # removed between lstat and the read
+                return None
+            raise PathError("%s: cannot read the symbolic link: %s" % (path, exc.strerror or exc)) from None
     if get_checksum and stat.S_ISREG(st.st_mode):  # like find: lstat says regular file, so never a symlink
         try:
             entry["checksum"] = module.digest_from_file(path, "sha1")  # what find calls, same algorithm

@@ -41,7 +41,7 @@ extends_documentation_fragment:
   - crhq.platform.read_only
 notes:
   - Like M(ansible.builtin.find), a path is read with C(lstat) and a symbolic link is not followed. A link is
-    returned with RV(files[].islnk=true), RV(files[].isreg=false), the link's own mode and no checksum, even
+    returned with RV(files[].islnk=true), RV(files[].isreg=false), the link's own mode, RV(files[].lnk_target) and no checksum, even
     when it points to a regular file.
   - A path under a parent that is not a directory (for example a regular file) does not exist, and is
     listed in RV(missing).
@@ -126,6 +126,13 @@ files:
       description: Time of last modification, in seconds since the epoch.
       type: float
       returned: always
+    lnk_target:
+      description:
+        - Where a symbolic link points, as it is written in the link (not resolved), as M(ansible.builtin.stat)
+          returns it; M(ansible.builtin.find) does not return it.
+      type: str
+      returned: for a symbolic link
+      sample: /opt/crhq/app/releases/0.1.0-4b09e92be267
     checksum:
       description: SHA-1 of the content, the checksum M(ansible.builtin.find) reports with O(get_checksum=true).
       type: str

@@ -71,7 +71,7 @@ def test_existing_file_directory_and_symlink(tree, capsys):
     assert result["changed"] is False and not result.get("failed") and "warnings" not in result
     assert result["missing"] == []
     conf, directory, link = result["files"]
-    assert set(conf) == KEYS | {"checksum"} and set(directory) == KEYS and set(link) == KEYS
+    assert set(conf) == KEYS | {"checksum"} and set(directory) == KEYS and set(link) == KEYS | {"lnk_target"}
     assert (conf["path"], conf["isreg"], conf["isdir"], conf["islnk"]) == (str(conf_d / "crhq.conf"), True, False, False)
     assert (conf["mode"], conf["size"], conf["pw_name"], conf["gr_name"]) == ("0640", len(TEXT), ME, MY_GROUP)
     assert (conf["uid"], conf["gid"]) == (os.getuid(), os.getgid())
@@ -80,6 +80,7 @@ def test_existing_file_directory_and_symlink(tree, capsys):
     assert directory["mode"] == "0750"
     # like find: the link itself (lstat), not the file it points to; so no checksum
     assert (link["isreg"], link["isdir"], link["islnk"], link["mode"]) == (False, False, True, "0777")
+    assert link["lnk_target"] == str(conf_d / "crhq.conf")  # as written in the link, as stat's lnk_target
 
 
 def test_missing_paths_and_missing_parents_are_listed_without_a_warning(tree, capsys):
@@ -112,13 +113,15 @@ def test_checksum_is_sha1_of_content_and_what_find_reports(tree, capsys):
 
 
 def test_entries_equal_finds_for_every_key_returned(tree, capsys):
-    """File, symlink and setgid directory: every key path_facts returns has find's value, mode string included."""
+    """File, symlink and setgid directory: every key path_facts returns has find's value, mode string included (find
+    has no lnk_target; stat's is tested above)."""
     found = {entry["path"]: entry for entry in find(capsys, tree / "conf.d")["files"]}
     found.update({entry["path"]: entry for entry in find(capsys, tree)["files"]})
     paths = [str(tree / "conf.d" / name) for name in ("crhq.conf", "link.conf", "journal")] + [str(tree / "conf.d"), str(tree / "plain")]
     ours = run(capsys, paths=paths)["files"]
     assert [entry["path"] for entry in ours] == paths
     for entry in ours:
+        entry.pop("lnk_target", None)
         assert entry == {key: found[entry["path"]][key] for key in entry}, entry["path"]
     modes = {entry["path"]: entry["mode"] for entry in ours}
     assert modes[str(tree / "conf.d" / "journal")] == "2755"  # setgid kept, four digits like find
