@@ -30,12 +30,18 @@ def test_a_logged_in_page_costs_no_query_once_the_user_is_cached(user, django_as
         assert client.get("/").status_code == 200
 
 
-def test_a_password_change_in_another_session_ends_this_one_at_once(user):
-    """The phone's session has its user cached; the laptop changes the password (User.save)."""
+def _two_devices(user):
+    """A laptop and a phone logged in as the user; the phone's page has put the user in the cache."""
     laptop, phone = make_client(), make_client("198.51.100.7")
     log_in(laptop, user)
     log_in(phone, user)
     assert phone.get("/").status_code == 200 and _cached(user) is not None
+    return laptop, phone
+
+
+def test_a_password_change_in_another_session_ends_this_one_at_once(user):
+    """The laptop changes the password (User.save); the phone's session ends at its next request."""
+    laptop, phone = _two_devices(user)
     response = laptop.post("/account/password/", {
         "old_password": PASSWORD, "new_password1": "a much better passphrase", "new_password2": "a much better passphrase"})
     assert response.status_code == 200
@@ -44,10 +50,7 @@ def test_a_password_change_in_another_session_ends_this_one_at_once(user):
 
 def test_an_update_that_bypasses_save_forgets_the_user_too(user):
     """log out everywhere raises session_epoch with QuerySet.update(): no signal, so the view forgets the user."""
-    laptop, phone = make_client(), make_client("198.51.100.7")
-    log_in(laptop, user)
-    log_in(phone, user)
-    assert phone.get("/").status_code == 200 and _cached(user) is not None
+    laptop, phone = _two_devices(user)
     assert laptop.post("/logout/everywhere/").status_code == 302
     assert phone.get("/").status_code == 302
 
