@@ -40,7 +40,8 @@ APT_GET = "DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=900 -qq
 class PlaybookRun:
     """The result of one ansible-playbook run: return code, output (stdout then stderr) and the parsed recap."""
 
-    def __init__(self, proc):
+    def __init__(self, proc, seconds=0.0):
+        self.seconds = seconds  # how long the run took, for the timing line run_playbook prints
         self.returncode = proc.returncode
         self.stdout, self.stderr = proc.stdout, proc.stderr
         self.output = proc.stdout + proc.stderr  # ansible-core 2.19 prints a task's failure on stderr
@@ -72,8 +73,12 @@ def run_playbook(playbook, *args, limit=None, timeout=1800):
     command = ["ansible-playbook", "-i", os.environ["MOLECULE_INVENTORY_FILE"], playbook_path(playbook), *args]
     if limit:
         command += ["-l", limit]
+    started = time.monotonic()
     proc = subprocess.run(command, capture_output=True, text=True, check=False, timeout=timeout)
-    return PlaybookRun(proc)
+    run = PlaybookRun(proc, time.monotonic() - started)
+    shown = ["..." if previous == "-e" else arg for previous, arg in zip(("",) + args, args)]  # no value of -e
+    print("[playbook] %s %s: %.0f s" % (playbook, " ".join(shown + (["-l", limit] if limit else [])), run.seconds))
+    return run
 
 
 def converge(*args, limit=None):

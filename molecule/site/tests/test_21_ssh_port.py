@@ -3,7 +3,8 @@
 (ssh.socket, socket activation: sshd then ignores Port). The hardening role checks that sshd answers on the new port
 after the change, and the firewall opens the port SSH really listens on and removes the old one. Seen from the
 helper: the new port answers through ufw, the old one does not. The Debian 12 host moves with ssh.service, the
-Debian 13 host under socket activation; both end on port 22 with ssh.service again, as the other tests expect."""
+Debian 13 host under socket activation, in the same runs; both end on port 22 with ssh.service again, as the other
+tests expect."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import re
 
 import pytest
 
-from crhq_testbed import converge
+from crhq_testbed import converge, get_host, group_hosts, run_playbook
 
 testinfra_hosts = ["ansible://crhq"]
 
@@ -34,38 +35,60 @@ def ssh_rules(host):
     return [line.split()[0] for line in host.check_output("ufw status").splitlines() if "# crhq-managed ssh" in line]
 
 
-@pytest.fixture(name="socket_activated")
-def fixture_socket_activated(host):
-    """True on the Debian 13 host, which is switched to ssh.socket for the test; ssh.service again afterwards."""
-    codename = host.system_info.codename
-    activated = codename != "bookworm"
-    if activated:
-        host.check_output("systemctl disable --now ssh.service && systemctl enable --now ssh.socket")
-    yield activated
+def state(host, helper, port):
+    """The port's listeners, what the helper reads there, and, under socket activation, what ssh.socket listens on."""
     name = host.backend.get_hostname()
-    converge("--tags", TAGS, limit=name)  # port 22 from the inventory again
-    if activated:
-        host.check_output("systemctl disable --now ssh.socket && systemctl stop ssh.service && "
-                          "systemctl enable --now ssh.service")
-    assert listeners(host, 22) == ["sshd"]
+    return {"listeners": listeners(host, port), "banner": banner(helper, name, port),
+            "socket": host.run("systemctl show -p Listen --value ssh.socket").stdout.strip()}
 
 
-def test_ssh_moves_to_another_port_and_ufw_follows(host, helper, socket_activated):
+@pytest.fixture(scope="module", name="moves")
+def fixture_moves(helper):
+    """Switches the Debian 13 host to ssh.socket, moves SSH on both hosts in one run and runs again, then puts both
+    back on port 22 with ssh.service; records what each step left."""
+    hosts = {name: get_host(name) for name in group_hosts("crhq")}
+    activated = {name: host.system_info.codename != "bookworm" for name, host in hosts.items()}
+    seen = {name: {"activated": activated[name]} for name in hosts}
+    try:
+        for name, host in hosts.items():
+            if activated[name]:
+                host.check_output("systemctl disable --now ssh.service && systemctl enable --now ssh.socket")
+            seen[name]["before"] = dict(state(host, helper, 22), rules=ssh_rules(host))
+        seen["run"] = run_playbook("converge.yml", "--tags", TAGS, "-e", '{"hardening_ssh_port": %d}' % MOVED,
+                                   limit="crhq")
+        for name, host in hosts.items():
+            seen[name]["moved"] = dict(state(host, helper, MOVED), rules=ssh_rules(host))
+            seen[name]["old"] = state(host, helper, 22)
+        seen["again"] = run_playbook("converge.yml", "--tags", TAGS, "-e", '{"hardening_ssh_port": %d}' % MOVED,
+                                     limit="crhq")
+        yield seen
+    finally:
+        converge("--tags", TAGS, limit="crhq")  # port 22 from the inventory again
+        for name, host in hosts.items():
+            if activated[name]:
+                host.check_output("systemctl disable --now ssh.socket && systemctl stop ssh.service && "
+                                  "systemctl enable --now ssh.service")
+            assert listeners(host, 22) == ["sshd"]
+
+
+def test_ssh_moves_to_another_port_and_ufw_follows(host, moves):
     name = host.backend.get_hostname()
-    assert ("systemd" in listeners(host, 22)) if socket_activated else listeners(host, 22) == ["sshd"]
-    assert banner(helper, name, 22) == "SSH-2.0-"  # the precondition: the old port answers from outside now
-    assert any(rule.startswith("22/tcp") for rule in ssh_rules(host)), ssh_rules(host)
+    seen, activated = moves[name], moves[name]["activated"]
+    before, moved, old = seen["before"], seen["moved"], seen["old"]
+    assert ("systemd" in before["listeners"]) if activated else before["listeners"] == ["sshd"]
+    assert before["banner"] == "SSH-2.0-"  # the precondition: the old port answers from outside before the run
+    assert any(rule.startswith("22/tcp") for rule in before["rules"]), before["rules"]
 
-    run = converge("--tags", TAGS, "-e", '{"hardening_ssh_port": %d}' % MOVED, limit=name)
+    run = moves["run"].assert_ok()
     assert "Something answers as sshd on hardening_ssh_port" in run.output
-    assert ("systemd" in listeners(host, MOVED)) if socket_activated else listeners(host, MOVED) == ["sshd"]
-    assert listeners(host, 22) == []
-    if socket_activated:
-        assert host.check_output("systemctl show -p Listen --value ssh.socket") == "[::]:%d (Stream)" % MOVED
-    assert banner(helper, name, MOVED) == "SSH-2.0-"
-    assert banner(helper, name, 22) == ""
-    rules = ssh_rules(host)
+    assert ("systemd" in moved["listeners"]) if activated else moved["listeners"] == ["sshd"]
+    assert old["listeners"] == []
+    if activated:
+        assert moved["socket"] == "[::]:%d (Stream)" % MOVED
+    assert moved["banner"] == "SSH-2.0-"
+    assert old["banner"] == ""
+    rules = moved["rules"]
     assert rules and all(rule.startswith("%d/tcp" % MOVED) for rule in rules), rules
 
-    again = converge("--tags", TAGS, "-e", '{"hardening_ssh_port": %d}' % MOVED, limit=name)
+    again = moves["again"].assert_ok()
     assert again.recap[name]["changed"] == 0, again.output[-3000:]

@@ -2,13 +2,14 @@
 """The postgresql role reads its roles, ownership and privileges in one query and runs only the tasks whose part
 differs. A read that wrongly called something "in place" would leave it broken: here every part is broken by hand
 first (the precondition is checked), then one tag-limited run repairs each of them, and the run after changes
-nothing. The runtime role logs in again with the password file the app holds."""
+nothing; both hosts are broken first and the same two runs cover both. The runtime role logs in again with the
+password file the app holds."""
 
 from __future__ import annotations
 
 import pytest
 
-from crhq_testbed import converge
+from crhq_testbed import converge, get_host, group_hosts
 
 testinfra_hosts = ["ansible://crhq"]
 
@@ -42,28 +43,38 @@ def in_place(host, check):
     return host.check_output(PSQL % check) == "t"
 
 
-@pytest.fixture(scope="module", name="verifier")
-def fixture_verifier(host):
-    """The runtime role's SCRAM verifier as the role set it."""
-    return host.check_output(PSQL % "select rolpassword from pg_authid where rolname = 'crhq_app'")
-
-
-def test_a_run_repairs_every_part_broken_by_hand_and_the_next_changes_nothing(host, verifier):
-    name = host.backend.get_hostname()
+def break_by_hand(host):
+    """Breaks every part on one host (each break checked) and returns the runtime role's verifier as the role set it."""
+    verifier = host.check_output(PSQL % "select rolpassword from pg_authid where rolname = 'crhq_app'")
     for what, statement, check in DRIFT:
         assert in_place(host, check), "%s is not as the role makes it before the test" % what
         host.check_output(PSQL % statement)
         assert not in_place(host, check), "breaking %s by hand did not show" % what
     host.check_output(PSQL % "ALTER ROLE crhq_app PASSWORD 'set-by-hand'")
     assert host.check_output(PSQL % "select rolpassword from pg_authid where rolname = 'crhq_app'") != verifier
+    return verifier
 
-    run = converge("--tags", "postgresql", limit=name)
-    assert run.recap[name]["changed"] >= 7, run.recap
-    not_repaired = [part[0] for part in DRIFT if not in_place(host, part[2])]
-    assert not not_repaired, "a re-run left these as they were broken: %s" % not_repaired
-    assert host.check_output(PSQL % "select rolpassword from pg_authid where rolname = 'crhq_app'") == verifier
 
-    again = converge("--tags", "postgresql", limit=name)
-    assert again.recap[name]["changed"] == 0, again.output[-3000:]
+@pytest.fixture(scope="module", name="drift")
+def fixture_drift():
+    """Breaks both hosts by hand, then runs the role once and once more over both at once."""
+    hosts = {name: get_host(name) for name in group_hosts("crhq")}
+    verifiers = {name: break_by_hand(host) for name, host in hosts.items()}
+    run = converge("--tags", "postgresql", limit="crhq")
+    repaired = {name: {"not_repaired": [part[0] for part in DRIFT if not in_place(host, part[2])],
+                       "verifier": host.check_output(PSQL % "select rolpassword from pg_authid "
+                                                     "where rolname = 'crhq_app'")}
+                for name, host in hosts.items()}
+    return {"verifiers": verifiers, "run": run, "repaired": repaired,
+            "again": converge("--tags", "postgresql", limit="crhq")}
+
+
+def test_a_run_repairs_every_part_broken_by_hand_and_the_next_changes_nothing(host, drift):
+    name = host.backend.get_hostname()
+    assert drift["run"].recap[name]["changed"] >= 7, drift["run"].recap
+    repaired = drift["repaired"][name]
+    assert not repaired["not_repaired"], "a re-run left these as they were broken: %s" % repaired["not_repaired"]
+    assert repaired["verifier"] == drift["verifiers"][name]
+    assert drift["again"].recap[name]["changed"] == 0, drift["again"].output[-3000:]
     # the runtime role logs in again with the password file the app has (the hand-set password is gone)
     assert host.check_output(APP_PSQL + " -c 'select current_user'") == "crhq_app"

@@ -2,15 +2,18 @@
 """Every role reads what it manages once (paths, packages, units) and changes only what differs. A read that wrongly
 called something "in place" would leave it as a person or a package left it: here each kind of thing the reads judge
 is broken by hand first (and the break is checked), then one run of the roles puts every one back, and the run after
-changes nothing. The host roles' files have their own test (test_20_host.py, test_drift_in_managed_files_is_put_back),
-the database's roles and privileges theirs (test_32_db_drift.py)."""
+changes nothing. Both hosts are broken first, then the same two runs cover both at once. The host roles' files have
+their own test (test_20_host.py, test_drift_in_managed_files_is_put_back), the database's roles and privileges theirs
+(test_32_db_drift.py)."""
 
 from __future__ import annotations
 
-from crhq_testbed import APT_GET, converge
+import pytest
+from crhq_testbed import APT_GET, converge, get_host, group_hosts
 
 testinfra_hosts = ["ansible://crhq"]
 
+STOPPED = ["crhq-backup-check.timer", "crhq-app-clearsessions.timer", "fail2ban.service"]
 TAGS = "instance,postgresql,app,nginx,certbot,backup,hardening_ssh,hardening_fail2ban,hardening_time"
 
 
@@ -23,8 +26,9 @@ def unit_state(host, unit):
     return host.check_output("systemctl is-enabled %s; systemctl is-active %s || true", unit, unit).split()
 
 
-def test_one_run_puts_back_what_was_changed_by_hand_and_the_next_changes_nothing(host):
-    name = host.backend.get_hostname()
+def break_by_hand(host):
+    """Breaks each kind of thing on one host, checks that each break shows, and returns the states before and after
+    the break."""
     tls = "/etc/nginx/tls/%s" % host.ansible.get_variables()["instance_hostname"]
     appended = [  # content: a local edit appended
         "/etc/nginx/conf.d/crhq.conf",
@@ -40,10 +44,9 @@ def test_one_run_puts_back_what_was_changed_by_hand_and_the_next_changes_nothing
         "/etc/ssh/sshd_config": "chmod 0644",
         "/etc/crhq/backup": "chmod 0755",
     }
-    stopped = ["crhq-backup-check.timer", "crhq-app-clearsessions.timer", "fail2ban.service"]
     paths = appended + list(moded)
     before = {path: file_state(host, path) for path in paths}
-    units = {unit: unit_state(host, unit) for unit in stopped}
+    units = {unit: unit_state(host, unit) for unit in STOPPED}
     assert all(state == ["enabled", "active"] for state in units.values()), units
     conf = host.check_output("runuser -u postgres -- psql -qAt -c 'show config_file'").rsplit("/", 1)[0]
     settings = conf + "/conf.d/50-crhq.conf"
@@ -54,22 +57,38 @@ def test_one_run_puts_back_what_was_changed_by_hand_and_the_next_changes_nothing
         host.check_output("echo '# test_33: a local edit' >> %s", path)
     for path, command in moded.items():
         host.check_output(command + " %s", path)
-    for unit in stopped:
+    for unit in STOPPED:
         host.check_output("systemctl disable --now %s", unit)
     # a package the app role needs, removed (dpkg then lists it as missing, and the role installs it again)
     host.check_output(APT_GET + " remove python3-venv")
     broken = {path: file_state(host, path) for path in paths}
     assert all(broken[path] != before[path] for path in paths), "a break by hand did not show"
-    assert all(unit_state(host, unit) != ["enabled", "active"] for unit in stopped)
+    assert all(unit_state(host, unit) != ["enabled", "active"] for unit in STOPPED)
     assert host.run("dpkg-query -W -f '${db:Status-Status}' python3-venv").stdout != "installed"
+    return {"paths": paths, "before": before, "units": units, "settings": settings, "settings_before": settings_before}
 
-    run = converge("--tags", TAGS, limit=name)
-    left = {path: file_state(host, path) for path in paths if file_state(host, path) != before[path]}
+
+@pytest.fixture(scope="module", name="drift")
+def fixture_drift():
+    """Breaks every host by hand, then runs the roles once and once more over all of them at once."""
+    hosts = {name: get_host(name) for name in group_hosts("crhq")}
+    seen = {name: break_by_hand(host) for name, host in hosts.items()}
+    run = converge("--tags", TAGS, limit="crhq")
+    for name, host in hosts.items():
+        seen[name]["after"] = {path: file_state(host, path) for path in seen[name]["paths"]}
+        seen[name]["settings_after"] = file_state(host, seen[name]["settings"])
+        seen[name]["units_after"] = {unit: unit_state(host, unit) for unit in STOPPED}
+        seen[name]["venv"] = host.run("dpkg-query -W -f '${db:Status-Status}' python3-venv").stdout
+    return {"hosts": seen, "run": run, "again": converge("--tags", TAGS, limit="crhq")}
+
+
+def test_one_run_puts_back_what_was_changed_by_hand_and_the_next_changes_nothing(host, drift):
+    name = host.backend.get_hostname()
+    seen = drift["hosts"][name]
+    left = {path: state for path, state in seen["after"].items() if state != seen["before"][path]}
     assert not left, "left as they were changed by hand: %s" % left
-    assert file_state(host, settings) == settings_before
-    assert {unit: unit_state(host, unit) for unit in stopped} == units
-    assert host.run("dpkg-query -W -f '${db:Status-Status}' python3-venv").stdout == "installed"
-    assert run.recap[name]["changed"] > 0, run.recap
-
-    again = converge("--tags", TAGS, limit=name)
-    assert again.recap[name]["changed"] == 0, again.output[-3000:]
+    assert seen["settings_after"] == seen["settings_before"]
+    assert seen["units_after"] == seen["units"]
+    assert seen["venv"] == "installed"
+    assert drift["run"].recap[name]["changed"] > 0, drift["run"].recap
+    assert drift["again"].recap[name]["changed"] == 0, drift["again"].output[-3000:]
