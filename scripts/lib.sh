@@ -18,6 +18,6 @@ link_collection() {
 
 # shellcheck disable=SC2034  # used by the scripts that source this file
 # systemd-in-docker options from docs/testing.md; molecule.yml says the same in its own keys.
-SYSTEMD_RUN_OPTS=(--cap-add SYS_ADMIN --cap-add NET_ADMIN --security-opt seccomp=unconfined
+SYSTEMD_RUN_OPTS=(--cap-add SYS_ADMIN --cap-add NET_ADMIN --cap-add SYS_PACCT --security-opt seccomp=unconfined
   --security-opt apparmor=unconfined --cgroupns=host -v /sys/fs/cgroup:/sys/fs/cgroup:rw
   --tmpfs /run --tmpfs /run/lock)

@@ -2,8 +2,9 @@
 # Copyright: (c) 2026, crhq.platform contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The read-only reads of the managed host behind crhq.platform.dpkg_facts, path_facts, unit_facts and
-host_facts (which makes all three in one module call): dpkg's database, the paths a role manages, and the state
-of systemd units. Each raises an error whose message names what could not be read."""
+host_facts (which makes all three in one module call): dpkg's database, the paths a role manages, the state
+of systemd units, and the capabilities a process on the host can hold. Each raises an error whose message names what
+could not be read."""
 
 from __future__ import absolute_import, division, print_function
 
@@ -24,6 +25,51 @@ from ansible_collections.crhq.platform.plugins.module_utils.systemd_units import
 ABSENT = (errno.ENOENT, errno.ENOTDIR)
 # present when systemd runs as the first process (sd_booted() looks for it); without it systemctl cannot read units
 SYSTEMD_RUN_DIR = "/run/systemd/system"
+
+
+# Linux capability names by number (linux/capability.h); a number this table lacks is named cap_<number>
+CAPABILITY_NAMES = (
+    "cap_chown", "cap_dac_override", "cap_dac_read_search", "cap_fowner", "cap_fsetid", "cap_kill", "cap_setgid",
+    "cap_setuid", "cap_setpcap", "cap_linux_immutable", "cap_net_bind_service", "cap_net_broadcast", "cap_net_admin",
+    "cap_net_raw", "cap_ipc_lock", "cap_ipc_owner", "cap_sys_module", "cap_sys_rawio", "cap_sys_chroot",
+    "cap_sys_ptrace", "cap_sys_pacct", "cap_sys_admin", "cap_sys_boot", "cap_sys_nice", "cap_sys_resource",
+    "cap_sys_time", "cap_sys_tty_config", "cap_mknod", "cap_lease", "cap_audit_write", "cap_audit_control",
+    "cap_setfcap", "cap_mac_override", "cap_mac_admin", "cap_syslog", "cap_wake_alarm", "cap_block_suspend",
+    "cap_audit_read", "cap_perfmon", "cap_bpf", "cap_checkpoint_restore",
+)
+PROC_STATUS = "/proc/self/status"
+
+
+class CapabilityError(Exception):
+    """The bounding set cannot be read or is not where /proc/<pid>/status keeps it; the message says which."""
+
+
+def parse_bounding_set(status_text):
+    """The sorted capability names of the ``CapBnd`` line of a /proc/<pid>/status text: what any process started from
+    it can ever hold. A container's runtime narrows this set (Docker leaves out cap_sys_pacct, for one)."""
+    for line in status_text.splitlines():
+        key, sep, value = line.partition(":")
+        if sep and key == "CapBnd":
+            try:
+                mask = int(value.strip(), 16)
+            except ValueError:
+                raise CapabilityError("CapBnd is not a hexadecimal mask: %r" % value.strip()) from None
+            return sorted(CAPABILITY_NAMES[bit] if bit < len(CAPABILITY_NAMES) else "cap_%d" % bit
+                          for bit in range(mask.bit_length()) if mask >> bit & 1)
+    raise CapabilityError("no CapBnd line (a Linux /proc/<pid>/status has one)")
+
+
+def read_bounding_set(path=None):
+    """The capability bounding set of the process reading it (the module's, so the host's or the container's)."""
+    path = path or PROC_STATUS
+    try:
+        text = read_text(path)
+    except OSError as exc:
+        raise CapabilityError("cannot read %s: %s" % (path, exc.strerror or exc)) from None
+    try:
+        return parse_bounding_set(text)
+    except CapabilityError as exc:
+        raise CapabilityError("%s: %s" % (path, exc)) from None
 
 
 class PathError(Exception):

@@ -46,6 +46,13 @@ options:
     type: list
     elements: str
     default: []
+  capabilities:
+    description:
+      - Whether to read the capability bounding set of the module's process (the C(CapBnd) line of
+        C(/proc/self/status)), that is the capabilities any process on the host can hold. A container's runtime
+        narrows it; a role uses it to skip what the host cannot do (process accounting needs C(cap_sys_pacct)).
+    type: bool
+    default: false
   status_file:
     description:
       - dpkg's status file, as for M(crhq.platform.dpkg_facts). Only to be changed for tests.
@@ -55,8 +62,8 @@ extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
   - crhq.platform.read_only
 notes:
-  - dpkg's database is read only when O(packages) names a package, and systemctl runs only when O(units) names a
-    unit.
+  - dpkg's database is read only when O(packages) names a package, systemctl runs only when O(units) names a
+    unit, and C(/proc/self/status) is read only with O(capabilities).
   - Only the standard library is needed on the managed host.
 seealso:
   - module: crhq.platform.dpkg_facts
@@ -73,6 +80,16 @@ EXAMPLES = r"""
     paths: [/etc/crhq/backup.env, /etc/systemd/system/crhq-backup.timer]
     units: [crhq-backup.timer]
   register: example_read
+
+- name: Can this host enable process accounting? (a container may not)
+  crhq.platform.host_facts:
+    capabilities: true
+  register: example_caps
+
+- name: Say so where it cannot
+  ansible.builtin.debug:
+    msg: process accounting needs cap_sys_pacct, which this host's processes cannot hold
+  when: "'cap_sys_pacct' not in example_caps.capabilities"
 
 - name: Install restic only when dpkg does not have it
   ansible.builtin.apt:
@@ -140,12 +157,22 @@ units:
       elements: str
       returned: always
       sample: [crhq-backup.timer]
+capabilities:
+  description:
+    - The capability names of the bounding set, sorted, lower case as C(capsh) prints them (C(cap_<number>) for one
+      newer than this module knows).
+    - Empty unless O(capabilities) is set.
+  returned: always
+  type: list
+  elements: str
+  sample: [cap_chown, cap_net_admin, cap_sys_admin]
 """
 
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.crhq.platform.plugins.module_utils import dpkg_status, systemd_units
-from ansible_collections.crhq.platform.plugins.module_utils.host_reads import (PathError, UnitReadError,
+from ansible_collections.crhq.platform.plugins.module_utils.host_reads import (CapabilityError, PathError,
+                                                                               UnitReadError, read_bounding_set,
                                                                                read_database, read_paths,
                                                                                read_units, relative_paths)
 
@@ -157,6 +184,7 @@ def main():
             paths=dict(type="list", elements="str", default=[]),
             get_checksum=dict(type="bool", default=True),
             units=dict(type="list", elements="str", default=[]),
+            capabilities=dict(type="bool", default=False),
             status_file=dict(type="path", default="/var/lib/dpkg/status"),
         ),
         supports_check_mode=True,
@@ -190,8 +218,14 @@ def main():
         units, settled, unsettled = read_units(module, systemd_units.unique_names(params["units"]))
     except UnitReadError as exc:
         module.fail_json(msg=str(exc), **exc.details)
+    capabilities = []
+    if params["capabilities"]:
+        try:
+            capabilities = read_bounding_set()
+        except CapabilityError as exc:
+            module.fail_json(msg=str(exc))
     module.exit_json(changed=False, packages=packages, paths={"files": files, "missing": missing_paths},
-                     units={"units": units, "settled": settled, "unsettled": unsettled})
+                     units={"units": units, "settled": settled, "unsettled": unsettled}, capabilities=capabilities)
 
 
 if __name__ == "__main__":

@@ -8,7 +8,7 @@ import re
 import time
 
 import pytest
-from crhq_testbed import addresses, converge, get_host, https, nmap, probe_listener
+from crhq_testbed import addresses, converge, get_host, group_hosts, https, nmap, probe_listener
 
 testinfra_hosts = ["ansible://crhq"]
 
@@ -137,11 +137,21 @@ def test_only_the_edge_is_reachable(host, helper, family):
     assert ports[str(APP_PORT)] != "open" and ports["5432"] != "open", ports
 
 
-def test_testssl_grade(helper, site):
-    out = "/tmp/testssl-%s.json" % site
-    helper.run("rm -f %s", out)
-    helper.run("testssl --quiet --color 0 --warnings off --add-ca /tmp/pebble-root.pem -oj %s https://%s/", out, site)
-    findings = json.loads(helper.check_output("cat %s", out))
+@pytest.fixture(scope="module", name="testssl_reports")
+def fixture_testssl_reports(helper):
+    """testssl.sh's findings for every host's site, the scans run side by side (each waits on the network more than
+    it computes). Everything but the client simulations, which only say which old clients could connect: protocols,
+    cipher categories, forward secrecy, server preferences, the certificate, HTTP headers and every vulnerability."""
+    sites = [get_host(name).ansible.get_variables()["instance_hostname"] for name in group_hosts("crhq")]
+    out = {site: "/tmp/testssl-%s.json" % site for site in sites}
+    helper.run("rm -f %s", " ".join(out.values()))
+    helper.run(" ".join("testssl --quiet --color 0 --warnings off --add-ca /tmp/pebble-root.pem -p -s -f -P -S -h -U "
+                        "-oj %s https://%s/ >/dev/null 2>&1 &" % (out[site], site) for site in sites) + " wait")
+    return {site: json.loads(helper.check_output("cat %s", path)) for site, path in out.items()}
+
+
+def test_testssl_grade(site, testssl_reports):
+    findings = testssl_reports[site]
     by_id = {f["id"]: f for f in findings}
     for proto in ("SSLv2", "SSLv3", "TLS1", "TLS1_1"):
         assert by_id[proto]["finding"].startswith("not offered"), by_id[proto]

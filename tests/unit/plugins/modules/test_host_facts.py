@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import pytest
 
+from ansible_collections.crhq.platform.plugins.module_utils import host_reads
 from ansible_collections.crhq.platform.plugins.modules import dpkg_facts, host_facts, path_facts, unit_facts
 
 from .module_runner import run_module
@@ -88,3 +89,23 @@ def test_a_failed_read_fails_with_the_message_of_the_module_it_replaces(capsys, 
     assert out["rc"] == 1
     out = run_module(host_facts.main, capsys, packages=["bash"], status_file=str(tmp_path / "absent"))
     assert out["failed"] and "cannot read dpkg's status file" in out["msg"], out
+
+
+def test_capabilities_are_read_only_when_asked(capsys, monkeypatch, tmp_path):
+    status = tmp_path / "status"
+    # Docker's default set with SYS_ADMIN and NET_ADMIN added: no cap_sys_pacct (bit 20)
+    status.write_text("Name:\tpython3\nCapInh:\t0000000000000000\nCapBnd:\t00000000a82435fb\nNoNewPrivs:\t0\n")
+    monkeypatch.setattr(host_reads, "PROC_STATUS", str(status))
+    assert result(capsys, host_facts.main)["capabilities"] == []
+    caps = result(capsys, host_facts.main, capabilities=True)["capabilities"]
+    assert "cap_sys_admin" in caps and "cap_net_admin" in caps and "cap_chown" in caps
+    assert "cap_sys_pacct" not in caps and "cap_sys_module" not in caps
+    assert caps == sorted(caps)
+
+
+def test_an_unreadable_bounding_set_fails_with_the_file_named(capsys, monkeypatch, tmp_path):
+    status = tmp_path / "status"
+    status.write_text("Name:\tpython3\n")
+    monkeypatch.setattr(host_reads, "PROC_STATUS", str(status))
+    out = run_module(host_facts.main, capsys, capabilities=True)
+    assert out["failed"] and str(status) in out["msg"] and "CapBnd" in out["msg"], out
