@@ -44,6 +44,11 @@ check hardening '{"hardening_fail2ban_ignoreip": ["my laptop"]}' "my laptop"
 check hardening '{"hardening_idle_logout_seconds": "soon"}' "hardening_idle_logout_seconds"
 check hardening '{"hardening_mount_dev_shm_options": ["nosuid,noexec"]}' 'one mount option per item, like nosuid (got ["nosuid,noexec"'
 check hardening '{"hardening_proc_hidepid": "2"}' "value of hardening_proc_hidepid must be one of: , invisible, noaccess"
+check hardening '{"hardening_remote_log_enabled": true, "hardening_remote_log_host": "logs.crhq.dev"}' \
+  'hardening_remote_log_ca a PEM certificate'
+check hardening '{"hardening_remote_log_enabled": true, "hardening_remote_log_host": "logs at the office"}' \
+  'hardening_remote_log_host a host name or address (got "logs at the office")'
+check hardening '{"hardening_remote_log_queue_max": "lots"}' 'hardening_remote_log_queue_max a size like 256m (got "lots")'
 
 check firewall '{"firewall_allowed_tcp_ports": [80, 70000]}' "Ports must be 1 to 65535"
 check firewall '{"firewall_allowed_tcp_ports": [22, 443]}' "the SSH port is opened by firewall_ssh_port"
