@@ -65,7 +65,7 @@ def make_ca(helper, name):
 @pytest.fixture(scope="module", name="log_server")
 def fixture_log_server(helper):
     """The receiver on the helper, for the helper's name, its certificate signed by the CA `ca`; `other_ca` signs
-    nothing the receiver shows. Stopped, and the option turned off again on both hosts, at the end."""
+    nothing the receiver shows. Stopped at the end (the forwarding fixture turns the option off again)."""
     name = helper.backend.get_hostname()
     helper.check_output(APT_GET + " install --no-install-recommends rsyslog rsyslog-gnutls >/dev/null")
     helper.check_output("rm -rf %s && mkdir -m 0700 %s", DIR, DIR)
