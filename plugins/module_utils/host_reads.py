@@ -3,7 +3,7 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The read-only reads of the managed host behind crhq.platform.dpkg_facts, path_facts, unit_facts and
 host_facts (which makes all three in one module call): dpkg's database, the paths a role manages, the state
-of systemd units, and the capabilities a process on the host can hold. Each raises an error whose message names what
+of systemd units, the text of small configuration files, and the capabilities a process on the host can hold. Each raises an error whose message names what
 could not be read."""
 
 from __future__ import absolute_import, division, print_function
@@ -195,6 +195,42 @@ def read_paths(module, paths, get_checksum):
         else:
             files.append(entry)
     return files, missing
+
+
+# the most a file read whole may hold: configuration files and lists, never data
+CONTENT_MAX_BYTES = 1 << 20
+
+
+def read_content(path):
+    """The text of the regular file at path (symbolic links followed), or None when it does not exist; PathError for
+    anything else that stops the read: a directory, a file larger than CONTENT_MAX_BYTES, no permission."""
+    try:
+        handle = open(path, "rb")
+    except OSError as exc:
+        if exc.errno in ABSENT:
+            return None
+        if exc.errno == errno.EISDIR:
+            raise PathError("%s: not a regular file, so it has no content to read" % path) from None
+        raise PathError("%s: cannot be read: %s" % (path, exc.strerror or exc)) from None
+    with handle:
+        st = os.fstat(handle.fileno())
+        if not stat.S_ISREG(st.st_mode):
+            raise PathError("%s: not a regular file, so it has no content to read" % path)
+        if st.st_size > CONTENT_MAX_BYTES:
+            raise PathError("%s: %d bytes, more than the %d a configuration file read whole may hold"
+                            % (path, st.st_size, CONTENT_MAX_BYTES))
+        try:
+            data = handle.read(CONTENT_MAX_BYTES + 1)
+        except OSError as exc:
+            raise PathError("%s: cannot be read: %s" % (path, exc.strerror or exc)) from None
+    if len(data) > CONTENT_MAX_BYTES:  # grew between the size check and the read
+        raise PathError("%s: more than the %d bytes a configuration file read whole may hold" % (path, CONTENT_MAX_BYTES))
+    return data.decode("utf-8", "replace")
+
+
+def read_contents(paths):
+    """{path: text, or None when it does not exist} for these absolute paths; PathError for one that cannot be read."""
+    return dict((path, read_content(path)) for path in paths)
 
 
 def show_failure(rc, err):

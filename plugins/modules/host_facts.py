@@ -35,6 +35,16 @@ options:
     type: list
     elements: str
     default: []
+  contents:
+    description:
+      - Absolute paths of small text files (configuration, lists) to return whole, decoded as UTF-8 (a byte that is
+        not UTF-8 becomes U+FFFD), so a role that parses one needs no C(slurp) task of its own.
+      - A symbolic link is followed. A path that does not exist is returned as V(null). A directory, a file of more
+        than 1 MiB or one that cannot be read makes the task fail, naming the path.
+      - Returned in the task's result, so never a file that holds a secret.
+    type: list
+    elements: str
+    default: []
   get_checksum:
     description: Whether to return the SHA-1 checksum of each regular file of O(paths).
     type: bool
@@ -64,6 +74,8 @@ extends_documentation_fragment:
 notes:
   - dpkg's database is read only when O(packages) names a package, systemctl runs only when O(units) names a
     unit, and C(/proc/self/status) is read only with O(capabilities).
+  - A role parses what O(contents) returns with the collection's filters (P(crhq.platform.key_value_changes#filter)
+    for C(/etc/login.defs), for instance), not in long Jinja.
   - Only the standard library is needed on the managed host.
 seealso:
   - module: crhq.platform.dpkg_facts
@@ -90,6 +102,17 @@ EXAMPLES = r"""
   ansible.builtin.debug:
     msg: process accounting needs cap_sys_pacct, which this host's processes cannot hold
   when: "'cap_sys_pacct' not in example_caps.capabilities"
+
+- name: Read the login defaults and whether an update waits for a reboot, with the other reads
+  crhq.platform.host_facts:
+    packages: [login]
+    contents: [/etc/login.defs, /run/reboot-required.pkgs]
+  register: example_texts
+
+- name: Say which packages wait for a reboot (null when none does)
+  ansible.builtin.debug:
+    msg: "{{ example_texts.contents['/run/reboot-required.pkgs'] | split | unique | join(', ') }}"
+  when: example_texts.contents['/run/reboot-required.pkgs'] is not none
 
 - name: Install restic only when dpkg does not have it
   ansible.builtin.apt:
@@ -157,6 +180,13 @@ units:
       elements: str
       returned: always
       sample: [crhq-backup.timer]
+contents:
+  description:
+    - The text of each path of O(contents), by path; V(null) for one that does not exist.
+    - Empty unless O(contents) names a path.
+  returned: always
+  type: dict
+  sample: {/etc/login.defs: "UMASK\t\t027\n", /run/reboot-required.pkgs: null}
 capabilities:
   description:
     - The capability names of the bounding set, sorted, lower case as C(capsh) prints them (C(cap_<number>) for one
@@ -173,8 +203,8 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.crhq.platform.plugins.module_utils import dpkg_status, systemd_units
 from ansible_collections.crhq.platform.plugins.module_utils.host_reads import (CapabilityError, PathError,
                                                                                UnitReadError, read_bounding_set,
-                                                                               read_database, read_paths,
-                                                                               read_units, relative_paths)
+                                                                               read_contents, read_database,
+                                                                               read_paths, read_units, relative_paths)
 
 
 def main():
@@ -182,6 +212,7 @@ def main():
         argument_spec=dict(
             packages=dict(type="list", elements="str", default=[]),
             paths=dict(type="list", elements="str", default=[]),
+            contents=dict(type="list", elements="str", default=[]),
             get_checksum=dict(type="bool", default=True),
             units=dict(type="list", elements="str", default=[]),
             capabilities=dict(type="bool", default=False),
@@ -191,9 +222,10 @@ def main():
     )
     params = module.params
     # every option checked before anything is read: a wrong value fails the same on any host
-    relative = relative_paths(params["paths"])
-    if relative:
-        module.fail_json(msg="paths must be absolute; not absolute: %s" % ", ".join(repr(path) for path in relative))
+    for option in ("paths", "contents"):
+        relative = relative_paths(params[option])
+        if relative:
+            module.fail_json(msg="%s must be absolute; not absolute: %s" % (option, ", ".join(repr(path) for path in relative)))
     try:
         dpkg_status.check_names(params["packages"])
     except dpkg_status.DpkgStatusError as exc:
@@ -215,6 +247,10 @@ def main():
     except PathError as exc:
         module.fail_json(msg=str(exc))
     try:
+        contents = read_contents(params["contents"])
+    except PathError as exc:
+        module.fail_json(msg="contents: %s" % exc)
+    try:
         units, settled, unsettled = read_units(module, systemd_units.unique_names(params["units"]))
     except UnitReadError as exc:
         module.fail_json(msg=str(exc), **exc.details)
@@ -225,7 +261,8 @@ def main():
         except CapabilityError as exc:
             module.fail_json(msg=str(exc))
     module.exit_json(changed=False, packages=packages, paths={"files": files, "missing": missing_paths},
-                     units={"units": units, "settled": settled, "unsettled": unsettled}, capabilities=capabilities)
+                     units={"units": units, "settled": settled, "unsettled": unsettled}, contents=contents,
+                     capabilities=capabilities)
 
 
 if __name__ == "__main__":

@@ -109,3 +109,26 @@ def test_an_unreadable_bounding_set_fails_with_the_file_named(capsys, monkeypatc
     monkeypatch.setattr(host_reads, "PROC_STATUS", str(status))
     out = run_module(host_facts.main, capsys, capabilities=True)
     assert out["failed"] and str(status) in out["msg"] and "CapBnd" in out["msg"], out
+
+
+def test_contents_are_returned_whole_and_a_missing_file_is_null(capsys, tmp_path):
+    (tmp_path / "login.defs").write_text("UMASK\t\t027\nENCRYPT_METHOD YESCRYPT\n")
+    (tmp_path / "latin1").write_bytes(b"caf\xe9\n")
+    (tmp_path / "link").symlink_to(tmp_path / "login.defs")
+    paths = [str(tmp_path / name) for name in ("login.defs", "latin1", "link", "reboot-required.pkgs")]
+    out = result(capsys, host_facts.main, contents=paths)
+    assert out["contents"] == {paths[0]: "UMASK\t\t027\nENCRYPT_METHOD YESCRYPT\n", paths[1]: "caf\ufffd\n",
+                               paths[2]: "UMASK\t\t027\nENCRYPT_METHOD YESCRYPT\n", paths[3]: None}
+    assert result(capsys, host_facts.main)["contents"] == {}
+
+
+def test_a_content_that_cannot_be_read_whole_fails_naming_the_path(capsys, monkeypatch, tmp_path):
+    out = run_module(host_facts.main, capsys, contents=[str(tmp_path)])
+    assert out["failed"] and out["msg"] == "contents: %s: not a regular file, so it has no content to read" % tmp_path
+    big = tmp_path / "big"
+    big.write_text("x" * 65)
+    monkeypatch.setattr(host_reads, "CONTENT_MAX_BYTES", 64)
+    out = run_module(host_facts.main, capsys, contents=[str(big)])
+    assert out["failed"] and out["msg"].startswith("contents: %s: 65 bytes, more than the 64" % big), out
+    out = run_module(host_facts.main, capsys, contents=["etc/login.defs"])
+    assert out["failed"] and out["msg"] == "contents must be absolute; not absolute: 'etc/login.defs'", out
