@@ -14,12 +14,29 @@ from crhq_testbed import APT_GET, converge, get_host, group_hosts
 testinfra_hosts = ["ansible://crhq"]
 
 STOPPED = ["crhq-backup-check.timer", "crhq-app-clearsessions.timer", "fail2ban.service"]
-TAGS = "instance,postgresql,app,nginx,certbot,backup,hardening_ssh,hardening_fail2ban,hardening_time"
+TAGS = ("instance,postgresql,app,nginx,certbot,backup,firewall,hardening_ssh,hardening_fail2ban,hardening_time,"
+        "hardening_permissions,hardening_login_defs")
+# the settings the roles judge from a file's text (crhq.platform.host_facts's contents): how each is seen, how it is
+# broken by hand (/etc/hosts is the container engine's mount, so it is written in place, not replaced)
+TEXTS = {
+    "hosts": (r"grep -P '^127\.0\.1\.1\s' /etc/hosts",
+              r"sed 's/^127\.0\.1\.1\s.*/127.0.1.1\told-name/' /etc/hosts > /tmp/hosts && cat /tmp/hosts > /etc/hosts"),
+    "login.defs": ("grep -E '^UMASK' /etc/login.defs", r"sed -i -E 's/^UMASK\s.*/UMASK\t022/' /etc/login.defs"),
+    "statoverride": ("dpkg-statoverride --list /etc/cron.d", "dpkg-statoverride --remove /etc/cron.d"),
+    "pam stacks": ("grep -c pam_faillock /etc/pam.d/common-auth /etc/pam.d/common-account",
+                   "DEBIAN_FRONTEND=noninteractive pam-auth-update --remove crhq-faillock crhq-faillock-notify"),
+    "ufw defaults": ("grep -E '^IPV6=' /etc/default/ufw", "sed -i 's/^IPV6=.*/IPV6=no/' /etc/default/ufw"),
+}
 
 
 def file_state(host, path):
     """(mode, owner, group, sha256) of a path."""
     return host.check_output("stat -c '%%a %%U %%G' %s && (sha256sum %s 2>/dev/null || true) | cut -d' ' -f1", path, path)
+
+
+def texts_state(host):
+    """What each of TEXTS shows now (a command that finds nothing shows nothing)."""
+    return {name: host.run(check).stdout for name, (check, _) in TEXTS.items()}
 
 
 def unit_state(host, unit):
@@ -52,6 +69,7 @@ def break_by_hand(host):
     settings = conf + "/conf.d/50-crhq.conf"
     settings_before = file_state(host, settings)
     assert host.run("dpkg-query -W -f '${db:Status-Status}' python3-venv").stdout == "installed"
+    texts = texts_state(host)
 
     for path in appended + [settings]:
         host.check_output("echo '# test_33: a local edit' >> %s", path)
@@ -59,13 +77,18 @@ def break_by_hand(host):
         host.check_output(command + " %s", path)
     for unit in STOPPED:
         host.check_output("systemctl disable --now %s", unit)
+    for _, command in TEXTS.values():
+        host.check_output(command)
     # a package the app role needs, removed (dpkg then lists it as missing, and the role installs it again)
     host.check_output(APT_GET + " remove python3-venv")
     broken = {path: file_state(host, path) for path in paths}
     assert all(broken[path] != before[path] for path in paths), "a break by hand did not show"
     assert all(unit_state(host, unit) != ["enabled", "active"] for unit in STOPPED)
     assert host.run("dpkg-query -W -f '${db:Status-Status}' python3-venv").stdout != "installed"
-    return {"paths": paths, "before": before, "units": units, "settings": settings, "settings_before": settings_before}
+    broken_texts = texts_state(host)
+    assert all(broken_texts[name] != texts[name] for name in TEXTS), (texts, broken_texts)
+    return {"paths": paths, "before": before, "units": units, "settings": settings, "settings_before": settings_before,
+            "texts": texts}
 
 
 @pytest.fixture(scope="module", name="drift")
@@ -79,6 +102,7 @@ def fixture_drift():
         seen[name]["settings_after"] = file_state(host, seen[name]["settings"])
         seen[name]["units_after"] = {unit: unit_state(host, unit) for unit in STOPPED}
         seen[name]["venv"] = host.run("dpkg-query -W -f '${db:Status-Status}' python3-venv").stdout
+        seen[name]["texts_after"] = texts_state(host)
     return {"hosts": seen, "run": run, "again": converge("--tags", TAGS, limit="crhq")}
 
 
@@ -90,5 +114,6 @@ def test_one_run_puts_back_what_was_changed_by_hand_and_the_next_changes_nothing
     assert seen["settings_after"] == seen["settings_before"]
     assert seen["units_after"] == seen["units"]
     assert seen["venv"] == "installed"
+    assert seen["texts_after"] == seen["texts"]
     assert drift["run"].recap[name]["changed"] > 0, drift["run"].recap
     assert drift["again"].recap[name]["changed"] == 0, drift["again"].output[-3000:]
