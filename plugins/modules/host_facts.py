@@ -45,6 +45,14 @@ options:
     type: list
     elements: str
     default: []
+  accounts:
+    description:
+      - Whether to read the local accounts (C(/etc/passwd), C(/etc/group)) and the kind of password each user has
+        (C(/etc/shadow)), for P(crhq.platform.account_changes#filter) and
+        P(crhq.platform.home_directories#filter).
+      - A password hash never leaves the host; RV(accounts.users) says only whether there is one.
+    type: bool
+    default: false
   get_checksum:
     description: Whether to return the SHA-1 checksum of each regular file of O(paths).
     type: bool
@@ -73,7 +81,7 @@ extends_documentation_fragment:
   - crhq.platform.read_only
 notes:
   - dpkg's database is read only when O(packages) names a package, systemctl runs only when O(units) names a
-    unit, and C(/proc/self/status) is read only with O(capabilities).
+    unit, C(/proc/self/status) is read only with O(capabilities), and the account files only with O(accounts).
   - A role parses what O(contents) returns with the collection's filters (P(crhq.platform.key_value_changes#filter)
     for C(/etc/login.defs), for instance), not in long Jinja.
   - Only the standard library is needed on the managed host.
@@ -113,6 +121,21 @@ EXAMPLES = r"""
   ansible.builtin.debug:
     msg: "{{ example_texts.contents['/run/reboot-required.pkgs'] | split | unique | join(', ') }}"
   when: example_texts.contents['/run/reboot-required.pkgs'] is not none
+
+- name: Read the local accounts with the other reads
+  crhq.platform.host_facts:
+    paths: [/home/agent]
+    accounts: true
+  register: example_accounts
+
+- name: The agent user, only where it is not already as wanted
+  ansible.builtin.user:
+    name: agent
+    shell: /usr/sbin/nologin
+    password: "!"
+  when: >-
+    example_accounts.accounts | crhq.platform.account_changes({'name': 'agent', 'shell': '/usr/sbin/nologin',
+    'password': '!'}) | length > 0
 
 - name: Install restic only when dpkg does not have it
   ansible.builtin.apt:
@@ -187,6 +210,29 @@ contents:
   returned: always
   type: dict
   sample: {/etc/login.defs: "UMASK\t\t027\n", /run/reboot-required.pkgs: null}
+accounts:
+  description:
+    - The local accounts, with O(accounts); empty otherwise.
+  returned: always
+  type: dict
+  contains:
+    users:
+      description:
+        - Each user of C(/etc/passwd) by name (the first line of a name counts), with C(uid), C(gid), C(group) (the
+          primary group's name), C(groups) (the supplementary groups that list the user, sorted), C(comment),
+          C(home), C(shell) and C(password).
+        - C(password) is the C(/etc/shadow) field when it holds no secret (V(""), V(!), V(!!), V(*), V(!*)), V(hash)
+          or V(!hash) (locked) when it holds a hash, and V(null) when C(/etc/shadow) cannot be read or has no line
+          for the user.
+      type: dict
+      returned: with O(accounts)
+      sample: {agent: {uid: 998, gid: 998, group: agent, groups: [], comment: CRHQ agents, home: /home/agent,
+               shell: /usr/sbin/nologin, password: "!"}}
+    groups:
+      description: Each group of C(/etc/group) by name, with C(gid) and C(members) (the users it lists).
+      type: dict
+      returned: with O(accounts)
+      sample: {agent: {gid: 998, members: []}}
 capabilities:
   description:
     - The capability names of the bounding set, sorted, lower case as C(capsh) prints them (C(cap_<number>) for one
@@ -201,6 +247,7 @@ capabilities:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.crhq.platform.plugins.module_utils import dpkg_status, systemd_units
+from ansible_collections.crhq.platform.plugins.module_utils.accounts import AccountsError, read_accounts
 from ansible_collections.crhq.platform.plugins.module_utils.host_reads import (CapabilityError, PathError,
                                                                                UnitReadError, read_bounding_set,
                                                                                read_contents, read_database,
@@ -216,6 +263,7 @@ def main():
             get_checksum=dict(type="bool", default=True),
             units=dict(type="list", elements="str", default=[]),
             capabilities=dict(type="bool", default=False),
+            accounts=dict(type="bool", default=False),
             status_file=dict(type="path", default="/var/lib/dpkg/status"),
         ),
         supports_check_mode=True,
@@ -260,7 +308,13 @@ def main():
             capabilities = read_bounding_set()
         except CapabilityError as exc:
             module.fail_json(msg=str(exc))
-    module.exit_json(changed=False, packages=packages, paths={"files": files, "missing": missing_paths},
+    accounts = {}
+    if params["accounts"]:
+        try:
+            accounts = read_accounts()
+        except AccountsError as exc:
+            module.fail_json(msg=str(exc))
+    module.exit_json(changed=False, accounts=accounts, packages=packages, paths={"files": files, "missing": missing_paths},
                      units={"units": units, "settled": settled, "unsettled": unsettled}, contents=contents,
                      capabilities=capabilities)
 

@@ -26,6 +26,9 @@ TEXTS = {
     "pam stacks": ("grep -c pam_faillock /etc/pam.d/common-auth /etc/pam.d/common-account",
                    "DEBIAN_FRONTEND=noninteractive pam-auth-update --remove crhq-faillock crhq-faillock-notify"),
     "ufw defaults": ("grep -E '^IPV6=' /etc/default/ufw", "sed -i 's/^IPV6=.*/IPV6=no/' /etc/default/ufw"),
+    # the accounts (crhq.platform.host_facts's accounts): the agent given a shell, the app user a password
+    "agent account": ("getent passwd agent", "usermod --shell /bin/bash agent"),
+    "app user's password": ("passwd --status crhq | cut -d' ' -f1,2", "usermod --password '$6$test33$x' crhq"),
 }
 
 
@@ -36,7 +39,7 @@ def file_state(host, path):
 
 def texts_state(host):
     """What each of TEXTS shows now (a command that finds nothing shows nothing)."""
-    return {name: host.run(check).stdout for name, (check, _) in TEXTS.items()}
+    return {name: host.run(seen_by).stdout for name, (seen_by, _broken_by) in TEXTS.items()}
 
 
 def unit_state(host, unit):
@@ -77,8 +80,8 @@ def break_by_hand(host):
         host.check_output(command + " %s", path)
     for unit in STOPPED:
         host.check_output("systemctl disable --now %s", unit)
-    for _, command in TEXTS.values():
-        host.check_output(command)
+    for _seen_by, broken_by in TEXTS.values():
+        host.check_output(broken_by)
     # a package the app role needs, removed (dpkg then lists it as missing, and the role installs it again)
     host.check_output(APT_GET + " remove python3-venv")
     broken = {path: file_state(host, path) for path in paths}

@@ -132,3 +132,20 @@ def test_a_content_that_cannot_be_read_whole_fails_naming_the_path(capsys, monke
     assert out["failed"] and out["msg"].startswith("contents: %s: 65 bytes, more than the 64" % big), out
     out = run_module(host_facts.main, capsys, contents=["etc/login.defs"])
     assert out["failed"] and out["msg"] == "contents must be absolute; not absolute: 'etc/login.defs'", out
+
+
+def test_accounts_are_read_only_when_asked_and_no_hash_comes_out(capsys, monkeypatch, tmp_path):
+    from ansible_collections.crhq.platform.plugins.module_utils import accounts
+    (tmp_path / "passwd").write_text("root:x:0:0:root:/root:/bin/bash\nagent:x:998:998:CRHQ agents:/home/agent:/usr/sbin/nologin\n")
+    (tmp_path / "group").write_text("root:x:0:\nagent:x:998:\n")
+    (tmp_path / "shadow").write_text("root:$y$j9T$salt$secrethash:20000::::::\nagent:!:20000::::::\n")
+    for name in ("passwd", "group", "shadow"):
+        monkeypatch.setattr(accounts, name.upper(), str(tmp_path / name))
+    assert result(capsys, host_facts.main)["accounts"] == {}
+    out = run_module(host_facts.main, capsys, accounts=True)
+    assert out["accounts"]["users"]["root"]["password"] == "hash" and out["accounts"]["users"]["agent"]["password"] == "!"
+    assert out["accounts"]["groups"]["agent"] == {"gid": 998, "members": []}
+    assert "secrethash" not in repr(out)
+    (tmp_path / "passwd").write_text("root:x:0:0\n")
+    out = run_module(host_facts.main, capsys, accounts=True)
+    assert out["failed"] and out["msg"].startswith("passwd line 1: 4 fields, 7 expected"), out
