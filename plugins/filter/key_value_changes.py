@@ -37,9 +37,9 @@ options:
 """
 
 EXAMPLES = r"""
-- name: Read the file once
-  ansible.builtin.slurp:
-    src: /etc/login.defs
+- name: Read the file once (with the role's other reads)
+  crhq.platform.host_facts:
+    contents: [/etc/login.defs]
   register: login_defs
 
 - name: Write only the settings that differ
@@ -47,7 +47,7 @@ EXAMPLES = r"""
     path: /etc/login.defs
     regexp: ^#?\s*{{ item.key }}\s
     line: "{{ item.key }}\t{{ item.value }}"
-  loop: "{{ login_defs.content | b64decode | crhq.platform.key_value_changes({'UMASK': '027'}, syntax='space') }}"
+  loop: "{{ login_defs.contents['/etc/login.defs'] | crhq.platform.key_value_changes({'UMASK': '027'}, syntax='space') }}"
 """
 
 RETURN = r"""

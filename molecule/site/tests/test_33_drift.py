@@ -14,7 +14,7 @@ from crhq_testbed import APT_GET, converge, get_host, group_hosts
 testinfra_hosts = ["ansible://crhq"]
 
 STOPPED = ["crhq-backup-check.timer", "crhq-app-clearsessions.timer", "fail2ban.service"]
-TAGS = ("instance,postgresql,app,nginx,certbot,backup,firewall,hardening_ssh,hardening_fail2ban,hardening_time,"
+TAGS = ("instance,postgresql,app,nginx,certbot,backup,firewall,agent,hardening_ssh,hardening_fail2ban,hardening_time,"
         "hardening_permissions,hardening_login_defs")
 # the settings the roles judge from a file's text (crhq.platform.host_facts's contents): how each is seen, how it is
 # broken by hand (/etc/hosts is the container engine's mount, so it is written in place, not replaced)
