@@ -11,6 +11,8 @@ __metaclass__ = type
 
 import re
 
+from ansible_collections.crhq.platform.plugins.module_utils.host_reads import read_text
+
 # a shadow password field that is not a secret: empty (no password), locked without one, or no login
 PLAIN_PASSWORD_FIELDS = ("", "!", "!!", "*", "!*")
 # the keys of a user entry that ansible.builtin.user sets from the option of the same name
@@ -84,9 +86,9 @@ def parse_accounts(passwd_text, group_text, shadow_text=None):
 
 
 def _read(path, required=True):
+    """host_reads.read_text(), with the file named when it cannot be read (None for an optional one)."""
     try:
-        with open(path, "rb") as handle:
-            return handle.read().decode("utf-8", "replace")
+        return read_text(path)
     except OSError as exc:
         if required:
             raise AccountsError("cannot read %s: %s" % (path, exc.strerror or exc)) from None

@@ -3,8 +3,8 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The read-only reads of the managed host behind crhq.platform.dpkg_facts, path_facts, unit_facts and
 host_facts (which makes all three in one module call): dpkg's database, the paths a role manages, the state
-of systemd units, the text of small configuration files, and the capabilities a process on the host can hold. Each raises an error whose message names what
-could not be read."""
+of systemd units, the text of small configuration files, and the capabilities a process on the host can hold.
+Each raises an error whose message names what could not be read."""
 
 from __future__ import absolute_import, division, print_function
 
