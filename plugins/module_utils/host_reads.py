@@ -168,6 +168,7 @@ def read_path(module, path, get_checksum):
     if stat.S_ISLNK(st.st_mode):  # where it points, as written in the link: stat's lnk_target (find has none)
         try:
             entry["lnk_target"] = os.readlink(path)
+            entry["lnk_source"] = os.path.realpath(path)  # the path every link on the way resolves to, as stat's
         except OSError as exc:
             if exc.errno in ABSENT:  # removed between lstat and the read
                 return None

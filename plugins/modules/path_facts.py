@@ -133,6 +133,13 @@ files:
       type: str
       returned: for a symbolic link
       sample: /opt/crhq/app/releases/0.1.0-4b09e92be267
+    lnk_source:
+      description:
+        - The path the link resolves to, every link on the way followed, as M(ansible.builtin.stat) returns it; the
+          path need not exist.
+      type: str
+      returned: for a symbolic link
+      sample: /usr/bin/x86_64-linux-gnu-as
     checksum:
       description: SHA-1 of the content, the checksum M(ansible.builtin.find) reports with O(get_checksum=true).
       type: str

@@ -495,6 +495,22 @@ def test_least_privilege_modes(host, path, mode):
     assert host.file(path).mode == mode
 
 
+def test_the_assembler_runs_for_root_only_and_dpkg_keeps_it_so(host):
+    """lynis HRDN-7222: the assembler (binutils, which Debian 12's needrestart depends on) runs for root, the agent is
+    refused, and dpkg's override keeps the mode through an upgrade of binutils."""
+    if not host.file("/usr/bin/as").exists:
+        assert host.system_info.codename != "bookworm", "Debian 12's needrestart brings binutils: where is /usr/bin/as?"
+        pytest.skip("no assembler installed on %s: nothing to restrict" % host.system_info.codename)
+    real = host.check_output("readlink -f /usr/bin/as")
+    assert host.file(real).exists and real != "/usr/bin/as"
+    assert host.file(real).mode == 0o750 and host.file(real).user == "root" and host.file(real).group == "root"
+    assert host.run("/usr/bin/as --version").rc == 0
+    # a shell of the agent's runs it (setpriv's own execve would still hold root's capabilities at that moment)
+    refused = host.run("setpriv --reuid=agent --regid=agent --init-groups sh -c '/usr/bin/as --version'")
+    assert refused.rc != 0 and "Permission denied" in refused.stderr, refused.stdout
+    assert "root root 750 %s" % real in host.check_output("dpkg-statoverride --list").splitlines()
+
+
 def test_no_core_dumps_and_idle_shells_end(host):
     assert "* hard core 0" in host.file("/etc/security/limits.d/10-crhq-no-core-dumps.conf").content_string
     assert "Storage=none" in host.file("/etc/systemd/coredump.conf.d/50-crhq.conf").content_string

@@ -71,7 +71,7 @@ def test_existing_file_directory_and_symlink(tree, capsys):
     assert result["changed"] is False and not result.get("failed") and "warnings" not in result
     assert result["missing"] == []
     conf, directory, link = result["files"]
-    assert set(conf) == KEYS | {"checksum"} and set(directory) == KEYS and set(link) == KEYS | {"lnk_target"}
+    assert set(conf) == KEYS | {"checksum"} and set(directory) == KEYS and set(link) == KEYS | {"lnk_target", "lnk_source"}
     assert (conf["path"], conf["isreg"], conf["isdir"], conf["islnk"]) == (str(conf_d / "crhq.conf"), True, False, False)
     assert (conf["mode"], conf["size"], conf["pw_name"], conf["gr_name"]) == ("0640", len(TEXT), ME, MY_GROUP)
     assert (conf["uid"], conf["gid"]) == (os.getuid(), os.getgid())
@@ -81,6 +81,22 @@ def test_existing_file_directory_and_symlink(tree, capsys):
     # like find: the link itself (lstat), not the file it points to; so no checksum
     assert (link["isreg"], link["isdir"], link["islnk"], link["mode"]) == (False, False, True, "0777")
     assert link["lnk_target"] == str(conf_d / "crhq.conf")  # as written in the link, as stat's lnk_target
+    assert link["lnk_source"] == str(conf_d / "crhq.conf")  # resolved, as stat's lnk_source
+
+
+def test_a_chain_of_relative_links_resolves_to_the_last_path(tree, capsys):
+    """How the hardening role finds the real file behind /usr/bin/cc (/etc/alternatives/cc, gcc, gcc-12, ...)."""
+    bin_dir, alternatives = tree / "bin", tree / "alternatives"
+    bin_dir.mkdir()
+    alternatives.mkdir()
+    (bin_dir / "x86_64-linux-gnu-gcc-12").write_text("#!/bin/sh\n")
+    (bin_dir / "gcc-12").symlink_to("x86_64-linux-gnu-gcc-12")
+    (alternatives / "cc").symlink_to(bin_dir / "gcc-12")
+    (bin_dir / "cc").symlink_to("../alternatives/cc")
+    (bin_dir / "dangling").symlink_to("nowhere")
+    cc, dangling = run(capsys, paths=[str(bin_dir / "cc"), str(bin_dir / "dangling")])["files"]
+    assert (cc["lnk_target"], cc["lnk_source"]) == ("../alternatives/cc", str(bin_dir / "x86_64-linux-gnu-gcc-12"))
+    assert dangling["lnk_source"] == str(bin_dir / "nowhere")  # like stat: the path need not exist
 
 
 def test_missing_paths_and_missing_parents_are_listed_without_a_warning(tree, capsys):
@@ -122,6 +138,7 @@ def test_entries_equal_finds_for_every_key_returned(tree, capsys):
     assert [entry["path"] for entry in ours] == paths
     for entry in ours:
         entry.pop("lnk_target", None)
+        entry.pop("lnk_source", None)
         assert entry == {key: found[entry["path"]][key] for key in entry}, entry["path"]
     modes = {entry["path"]: entry["mode"] for entry in ours}
     assert modes[str(tree / "conf.d" / "journal")] == "2755"  # setgid kept, four digits like find
