@@ -24,8 +24,11 @@ options:
     required: true
   wanted:
     description:
-      - What the role writes. Each entry has C(path); C(state) V(file) (default) or V(directory); C(owner) and
+      - What the role writes. Each entry has C(path); C(state) V(file) (default), V(directory) or V(link); C(owner) and
         C(group) (default V(root)); C(mode) as an octal string (default V(0644)). Other keys are ignored.
+      - A V(link) has C(src), where it points as written in the link (the C(lnk_target) that
+        M(crhq.platform.path_facts) returns), and is in place when it is a symbolic link to C(src), whatever its owner
+        and mode (M(ansible.builtin.file) with O(ansible.builtin.file#module:state=link) manages neither by default).
     type: list
     elements: dict
     required: true

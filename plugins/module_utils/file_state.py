@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import re
 
-STATES = ("file", "directory")
+STATES = ("file", "directory", "link")
 MODE = re.compile(r"^0?[0-7]{3,4}$")
 
 
@@ -30,8 +30,8 @@ def paths_in_place(found, wanted, contents=None):
     """Return the paths of `wanted` that `found` shows with the wanted type, owner, group, mode and content.
 
     found    -- the `files` list of ansible.builtin.find (path, isreg, isdir, pw_name, gr_name, mode, checksum)
-    wanted   -- dicts: path (required), state file|directory (default file), owner and group (default root),
-                mode (default '0644')
+    wanted   -- dicts: path (required), state file|directory|link (default file), owner and group (default root),
+                mode (default '0644'); a link has src (where it points, as written) and no owner, group or mode
     contents -- path -> the text a file is written with (the rendered template); required for every file
     """
     if not isinstance(found, list) or not isinstance(wanted, list):
@@ -52,12 +52,18 @@ def paths_in_place(found, wanted, contents=None):
         path = want["path"]
         state = want.get("state", "file")
         if state not in STATES:
-            raise FileStateError("%s: state must be file or directory, got %r" % (path, state))
+            raise FileStateError("%s: state must be file, directory or link, got %r" % (path, state))
         mode = _normal_mode(want.get("mode", "0644"), path)
         if state == "file" and path not in contents:
             raise FileStateError("%s: no content given to compare the file with" % path)
+        if state == "link" and not want.get("src"):
+            raise FileStateError("%s: a link needs src, where it points" % path)
         now = by_path.get(path)
         if now is None:
+            continue
+        if state == "link":  # as the file module writes it with state=link: where it points, not its owner or mode
+            if now.get("islnk") and now.get("lnk_target") == want["src"]:
+                done.append(path)
             continue
         if (now.get("pw_name"), now.get("gr_name")) != (want.get("owner", "root"), want.get("group", "root")):
             continue

@@ -99,11 +99,26 @@ def test_modes_are_compared_as_octal_strings(find, tree):
     assert str(tree / "conf.d") in FILTER(find(tree), wanted(tree, **{"conf.d": {"mode": "2750"}}), contents(tree))
 
 
+def test_a_link_is_in_place_when_it_points_where_wanted():
+    """The certbot role's links to certbot's live certificate (path_facts's lnk_target, as written in the link)."""
+    live = "/etc/letsencrypt/live/crhq.example.com/fullchain.pem"
+    found = [{"path": "/tls/fullchain.pem", "islnk": True, "isreg": False, "lnk_target": live, "mode": "0777",
+              "pw_name": "root", "gr_name": "root"},
+             {"path": "/tls/privkey.pem", "islnk": True, "isreg": False, "lnk_target": "/elsewhere/privkey.pem"},
+             {"path": "/tls/chain.pem", "islnk": False, "isreg": True, "checksum": "x", "mode": "0644"}]
+    want = [{"path": "/tls/fullchain.pem", "state": "link", "src": live},
+            {"path": "/tls/privkey.pem", "state": "link", "src": live.replace("fullchain", "privkey")},
+            {"path": "/tls/chain.pem", "state": "link", "src": live.replace("fullchain", "chain")},
+            {"path": "/tls/missing.pem", "state": "link", "src": live}]
+    assert FILTER(found, want) == ["/tls/fullchain.pem"]
+
+
 @pytest.mark.parametrize("found, want, text, message", [
     ("not a list", [], {}, "expects a list of found files and a list of wanted paths, got str and list"),
     ([{"mode": "0644"}], [], {}, "a found entry has no path"),
     ([], [{"mode": "0644"}], {}, "a wanted entry has no path"),
-    ([], [{"path": "/x", "state": "link"}], {}, "/x: state must be file or directory, got 'link'"),
+    ([], [{"path": "/x", "state": "socket"}], {}, "/x: state must be file, directory or link, got 'socket'"),
+    ([], [{"path": "/x", "state": "link"}], {}, "/x: a link needs src, where it points"),
     ([], [{"path": "/x", "mode": 420}], {"/x": ""}, "/x: mode must be an octal string such as '0644', got 420"),
     ([], [{"path": "/x", "mode": "u=rw"}], {"/x": ""}, "/x: mode must be an octal string"),
     ([], [{"path": "/x"}], {}, "/x: no content given to compare the file with"),
