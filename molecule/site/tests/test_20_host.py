@@ -497,7 +497,7 @@ def test_least_privilege_modes(host, path, mode):
 
 def test_the_assembler_runs_for_root_only_and_dpkg_keeps_it_so(host):
     """lynis HRDN-7222: the assembler (binutils, which Debian 12's needrestart depends on) runs for root, the agent is
-    refused, and dpkg's override keeps the mode through an upgrade of binutils."""
+    refused, and dpkg has the override registered (what keeps the mode when binutils is upgraded)."""
     if not host.file("/usr/bin/as").exists:
         assert host.system_info.codename != "bookworm", "Debian 12's needrestart brings binutils: where is /usr/bin/as?"
         pytest.skip("no assembler installed on %s: nothing to restrict" % host.system_info.codename)
