@@ -36,6 +36,10 @@ description:
   - Dependencies are fetched with C(pip download --only-binary :all:) for the target interpreter and platform,
     so no dependency is ever built from source and the host needs no compiler.
   - Keeps only the O(keep) most recently used complete wheelhouses of the same project and target in O(cache_dir).
+  - Next to the files, the wheelhouse holds them once more as one uncompressed tar archive (RV(archive); wheels are
+    compressed already), so that a host receives the wheelhouse as one file with M(ansible.builtin.unarchive)
+    rather than one transfer and module call per wheel. The archive is made when missing or when what it holds
+    does not match the manifest, never counts as a change, and is removed with its wheelhouse.
 options:
   source:
     description:
@@ -134,12 +138,17 @@ EXAMPLES = r"""
   become: false
   register: wheelhouse
 
-- name: Copy it to the host
-  ansible.builtin.copy:
-    src: "{{ wheelhouse.path }}/"
-    dest: "/opt/crhq/app/wheelhouse/{{ wheelhouse.release }}/"
+- name: A directory for it on the host
+  ansible.builtin.file:
+    path: "/opt/crhq/app/wheelhouse/{{ wheelhouse.release }}"
+    state: directory
+    mode: "0755"
+
+- name: Copy it there as one archive
+  ansible.builtin.unarchive:
+    src: "{{ wheelhouse.archive }}"
+    dest: "/opt/crhq/app/wheelhouse/{{ wheelhouse.release }}"
     mode: "0644"
-    directory_mode: "0755"
 
 - name: Through a private index
   crhq.platform.app_wheelhouse:
@@ -210,6 +219,13 @@ files:
   returned: always
   type: list
   elements: str
+archive:
+  description:
+    - The wheelhouse's files (those of RV(files)) as one uncompressed tar archive, C(<path>/.wheelhouse.tar), owned
+      by root and mode 0644 inside, for M(ansible.builtin.unarchive). In check mode, where it would be.
+  returned: always
+  type: str
+  sample: /home/deploy/.cache/crhq-platform/wheelhouses/0.1.0-3f9a1c2b7d4e/.wheelhouse.tar
 python_version:
   description: The target Python the wheelhouse is for.
   returned: always
@@ -229,6 +245,7 @@ import os
 import re
 import shutil
 import sys
+import tarfile
 import tempfile
 import time
 import zipfile
@@ -252,6 +269,7 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.text.converters import to_native
 
 MANIFEST = ".complete"
+ARCHIVE = ".wheelhouse.tar"
 LOCK_NAME = "requirements.lock"
 FORMAT = 1
 VERSION_RE = re.compile(r"^([0-9]+)\.([0-9]+)$")
@@ -534,6 +552,42 @@ class CacheLock:
         return False
 
 
+def archive_matches(path, entries):
+    """True if the tar archive at `path` holds exactly the manifest's files, each with its size and SHA-256."""
+    wanted = {entry["name"]: (entry["size"], entry["sha256"]) for entry in entries}
+    try:
+        with tarfile.open(path, "r:") as tar:
+            members = tar.getmembers()
+            if sorted(member.name for member in members) != sorted(wanted) or not all(member.isfile() for member in members):
+                return False
+            for member in members:
+                digest = hashlib.sha256()
+                handle = tar.extractfile(member)
+                for block in iter(lambda: handle.read(1024 * 1024), b""):
+                    digest.update(block)
+                if (member.size, digest.hexdigest()) != wanted[member.name]:
+                    return False
+    except (OSError, tarfile.TarError):
+        return False
+    return True
+
+
+def ensure_archive(directory, manifest):
+    """The wheelhouse's files as one tar archive in it (made again when missing or not matching the manifest)."""
+    path = os.path.join(directory, ARCHIVE)
+    if archive_matches(path, manifest["files"]):
+        return path
+    temporary = path + ".tmp"
+    with tarfile.open(temporary, "w", format=tarfile.PAX_FORMAT) as tar:
+        for entry in manifest["files"]:
+            info = tar.gettarinfo(os.path.join(directory, entry["name"]), arcname=entry["name"])
+            info.uid, info.gid, info.uname, info.gname, info.mode = 0, 0, "root", "root", 0o644
+            with open(os.path.join(directory, entry["name"]), "rb") as handle:
+                tar.addfile(info, handle)
+    os.rename(temporary, path)
+    return path
+
+
 # --- the build ----------------------------------------------------------------------------------------------
 
 def copy_source(files, destination):
@@ -725,6 +779,7 @@ def result_of(plan, manifest, changed, pruned):
         "app_wheel_sha256": next((entry["sha256"] for entry in manifest["files"] if entry["name"] == manifest["app_wheel"]),
                                  None) if manifest else None,
         "files": [entry["name"] for entry in manifest["files"]] if manifest else [],
+        "archive": os.path.join(plan["path"], ARCHIVE),
         "pruned": pruned,
     }
 
@@ -742,6 +797,7 @@ def run(module):
             manifest, built = build(module, plan)
         else:
             mark_used(plan)
+        ensure_archive(plan["path"], manifest)
         pruned = prune(module, plan)
     module.exit_json(**result_of(plan, manifest, built, pruned))
 

@@ -9,6 +9,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tarfile
 import zipfile
 
 import pytest
@@ -320,6 +321,62 @@ def test_build_then_cache_hit_without_pip(project, cache, capsys, pip):
         assert second[key] == first[key]
 
 
+def archive_members(path):
+    with tarfile.open(path) as tar:
+        return {member.name: (member.mode, member.uid, member.uname, tar.extractfile(member).read())
+                for member in tar.getmembers()}
+
+
+def test_the_wheelhouse_is_also_one_archive_of_its_files(project, cache, capsys, pip):
+    first = run(capsys, project, cache)
+    house = cache / first["release"]
+    assert first["archive"] == str(house / ".wheelhouse.tar")
+    members = archive_members(first["archive"])
+    assert sorted(members) == first["files"]  # the wheels and the lock file, not the manifest
+    for name, (mode, uid, uname, data) in members.items():
+        assert (mode, uid, uname) == (0o644, 0, "root") and data == (house / name).read_bytes()
+    assert not [name for name in os.listdir(house) if name.endswith(".tmp")]
+    # reused as it is while it matches the manifest
+    stamp = os.stat(first["archive"]).st_mtime_ns
+    assert run(capsys, project, cache)["archive"] == first["archive"]
+    assert os.stat(first["archive"]).st_mtime_ns == stamp
+
+
+@pytest.mark.parametrize("damage", ["missing", "truncated", "other content", "extra member", "not a tar"])
+def test_an_archive_that_does_not_match_the_manifest_is_made_again(project, cache, capsys, pip, damage):
+    first = run(capsys, project, cache)
+    archive, house = first["archive"], cache / first["release"]
+    expected = archive_members(archive)
+    if damage == "missing":
+        os.unlink(archive)
+    elif damage == "truncated":
+        with open(archive, "r+b") as handle:
+            handle.truncate(700)
+    elif damage in ("other content", "extra member"):
+        os.unlink(archive)
+        with tarfile.open(archive, "w") as tar:
+            for name in first["files"]:
+                path = house / name
+                if damage == "other content" and name == "requirements.lock":
+                    path = house.parent / "forged.lock"
+                    path.write_text(LOCK.replace("1.0", "9.0"))  # same length, other bytes
+                tar.add(str(path), arcname=name)
+            if damage == "extra member":
+                tar.add(str(house / ".complete"), arcname="extra.whl")
+    else:
+        (house / ".wheelhouse.tar").write_bytes(b"plain text")
+    pip.calls.clear()
+    again = run(capsys, project, cache)
+    assert not again["changed"] and not pip.calls  # the wheelhouse itself was fine: only the archive is made
+    assert archive_members(archive) == expected
+
+
+def test_check_mode_names_the_archive_and_makes_none(project, cache, capsys, pip):
+    planned = run(capsys, project, cache, _ansible_check_mode=True)
+    assert planned["archive"] == os.path.join(planned["path"], ".wheelhouse.tar")
+    assert not cache.exists()
+
+
 def test_a_damaged_wheelhouse_is_built_again(project, cache, capsys, pip):
     first = run(capsys, project, cache)
     (cache / first["release"] / "dep_one-1.0-py3-none-any.whl").write_bytes(b"tampered")
@@ -408,7 +465,7 @@ def test_another_run_that_finished_first_wins(project, cache, capsys, pip):
     result = run(capsys, project, cache)
     assert not result["changed"] and result["app_wheel"] == "theirs.whl" and result["files"] == ["theirs.whl"]
     assert visible(cache) == [plan["release"]]
-    assert sorted(os.listdir(cache / plan["release"])) == [".complete", "theirs.whl"]
+    assert sorted(os.listdir(cache / plan["release"])) == [".complete", ".wheelhouse.tar", "theirs.whl"]
     assert not [name for name in os.listdir(cache) if name.startswith(".build-")]
 
 
