@@ -175,17 +175,43 @@ def test_a_user_certificate_of_a_trusted_ca_logs_in_and_its_principals_count(hel
         assert not hosts[name].file("/etc/ssh/crhq_trusted_user_ca_keys").exists
 
 
-def test_a_match_block_in_another_drop_in_fails_the_role(host):
-    """sshd -T is checked for root, the admins and a user who is neither: a Match block for one user is caught."""
-    name = host.backend.get_hostname()
-    host.check_output("printf 'Match User nobody\\n  PasswordAuthentication yes\\n' > /etc/ssh/sshd_config.d/50-crhq-test-match.conf")
+def said_to(run, name, status="fatal"):
+    """The results the run printed for one host with that status (`fatal`, `ok`), each as its text."""
+    blocks, current = [], None
+    for line in run.output.splitlines():
+        if line[:1].strip():  # a line at the margin starts a result, a task or the recap
+            current = [] if re.match(r"%s: \[%s\]" % (status, re.escape(name)), line) else None
+            if current is not None:
+                blocks.append(current)
+        if current is not None:
+            current.append(line)
+    return ["\n".join(block) for block in blocks]
+
+
+@pytest.fixture(scope="module", name="match_block_run")
+def fixture_match_block_run():
+    """A Match block for `nobody` in another drop-in on both hosts, then one run of the SSH concern for both (a run
+    costs about the same for two hosts as for one)."""
+    hosts = {name: get_host(name) for name in group_hosts("crhq")}
+    dropin = "/etc/ssh/sshd_config.d/50-crhq-test-match.conf"
     try:
-        assert sshd_effective(host)["passwordauthentication"] == "no"  # root's view alone misses it
-        run = run_playbook("converge.yml", "--tags", "hardening_ssh", limit=name)
+        for host in hosts.values():
+            host.check_output("printf 'Match User nobody\\n  PasswordAuthentication yes\\n' > %s", dropin)
+        root_view = {name: sshd_effective(host)["passwordauthentication"] for name, host in hosts.items()}
+        run = run_playbook("converge.yml", "--tags", "hardening_ssh")
     finally:
-        host.check_output("rm -f /etc/ssh/sshd_config.d/50-crhq-test-match.conf")
-    assert run.returncode != 0
-    assert "for nobody, passwordauthentication is yes, not no" in run.output, run.output[-3000:]
+        for host in hosts.values():
+            host.check_output("rm -f %s", dropin)
+    return {"root_view": root_view, "run": run}
+
+
+def test_a_match_block_in_another_drop_in_fails_the_role(host, match_block_run):
+    """sshd -T is checked for root, the admins and a user who is neither: a Match block for one user is caught."""
+    name, run = host.backend.get_hostname(), match_block_run["run"]
+    assert match_block_run["root_view"][name] == "no"  # root's view alone misses it
+    assert run.returncode != 0 and run.recap[name]["failed"] == 1, run.output[-3000:]
+    said = said_to(run, name)
+    assert any("for nobody, passwordauthentication is yes, not no" in text for text in said), said or run.output[-3000:]
 
 
 def test_ssh_audit_finds_no_failure(host):
@@ -199,7 +225,74 @@ def test_ssh_audit_finds_no_failure(host):
     assert not fails, fails
 
 
-def test_the_host_carries_the_instance_host_name(host, site):
+# One run of the concerns' own tags on both hosts puts back what four tests below changed by hand on each: a
+# playbook run costs about the same for two hosts as for one, whatever its tags, so they share it.
+REPAIR_TAGS = ("instance_hostname,firewall,hardening_updates,hardening_journald,hardening_banner,hardening_idle_logout,"
+               "agent")
+REBOOT_MOTD = "/etc/update-motd.d/95-crhq-reboot-required"
+CLOUD_DROP_IN = "/etc/cloud/cloud.cfg.d/99-crhq-hostname.cfg"
+
+
+def change_by_hand(host):
+    """Each test's precondition on one host, checked as it is made; returns what the host showed."""
+    seen = {"managed_rules": managed_rules(host)}
+    # another host name, at once and for the next boot, as a provider's image or cloud-init leaves it, and
+    # cloud-init's directory
+    host.check_output("hostname crhq-renamed && echo crhq-renamed > /etc/hostname && mkdir -p /etc/cloud/cloud.cfg.d")
+    seen["renamed"] = host.check_output("hostname")
+    # one hand-made rule ahead of the managed ones (shifts their numbers), one after them, and one with the role's
+    # own comment that it no longer wants: an SSH port sshd left (#12)
+    host.check_output("ufw insert 1 allow 12345/tcp comment 'hand-made'")
+    host.check_output("ufw allow 23456/tcp")
+    host.check_output("ufw limit 2222/tcp comment 'crhq-managed ssh'")
+    seen["ufw_changed"] = host.check_output("ufw status")
+    # a pending reboot, made the way Debian's packages make it
+    seen["reboot_flag"] = host.run("test -e /run/reboot-required").rc
+    seen["motd_without"] = host.check_output(REBOOT_MOTD)
+    host.check_output("echo '*** System restart required ***' > /run/reboot-required && "
+                      "printf 'linux-image-6.1.0-99-amd64\\nlibc6\\n' > /run/reboot-required.pkgs")
+    seen["motd"] = host.check_output(REBOOT_MOTD)
+    # drift in files the roles manage: content, mode, owner
+    host.check_output("echo '# local edit' >> /etc/systemd/journald.conf.d/50-crhq.conf")
+    host.check_output("chmod 0666 /etc/issue.net && chown nobody /etc/profile.d/crhq-idle-logout.sh")
+    host.check_output("echo 'ProtectSystem=false' >> /etc/systemd/system/crhq-agent@.service")
+    return seen
+
+
+def after_the_run(host):
+    drop_in = host.file(CLOUD_DROP_IN)
+    return {"hostname": host.check_output("hostname"), "etc_hostname": host.file("/etc/hostname").content_string,
+            "cloud_drop_in": drop_in.content_string if drop_in.exists else None,
+            "ufw": host.check_output("ufw status"), "managed_rules": managed_rules(host),
+            "journald": host.file("/etc/systemd/journald.conf.d/50-crhq.conf").content_string,
+            "issue_net_mode": host.file("/etc/issue.net").mode,
+            "idle_logout_owner": host.file("/etc/profile.d/crhq-idle-logout.sh").user,
+            "agent_unit": host.file("/etc/systemd/system/crhq-agent@.service").content_string}
+
+
+@pytest.fixture(scope="module", name="repairs")
+def fixture_repairs():
+    """Both hosts changed by hand (change_by_hand), one run of REPAIR_TAGS for both, and what each showed after it;
+    then what the run does not undo is put back (the reboot flag, cloud-init's directory, the name if it failed)."""
+    hosts = {name: get_host(name) for name in group_hosts("crhq")}
+    seen = {}
+    try:
+        for name, host in hosts.items():
+            seen[name] = change_by_hand(host)
+        # only the concerns' own tags: a tag-limited run must render and compare its files on its own
+        run = run_playbook("converge.yml", "--tags", REPAIR_TAGS)
+        for name, host in hosts.items():
+            seen[name]["after"] = after_the_run(host)
+    finally:
+        for host in hosts.values():
+            short = host.ansible.get_variables()["instance_hostname"].split(".")[0]
+            host.run("rm -rf /run/reboot-required /run/reboot-required.pkgs /etc/cloud")
+            host.run("hostname %s && echo %s > /etc/hostname" % (short, short))
+    run.assert_ok()
+    return dict(seen, run=run)
+
+
+def test_the_host_carries_the_instance_host_name(host, site, repairs):
     """Server isolation (#12, lynis NAME-4028): the host's own name is the instance's, and it resolves without DNS.
     A host renamed by hand, as a provider's image or cloud-init leaves it, gets the name back on the next run, and
     where cloud-init is present a drop-in keeps it from renaming the host at boot."""
@@ -208,17 +301,12 @@ def test_the_host_carries_the_instance_host_name(host, site):
     assert host.check_output("hostname -f") == site
     assert host.check_output("dnsdomainname") == site.split(".", 1)[1]
     assert host.check_output("getent -s files hosts " + site).split() == ["127.0.1.1", site, short]
-    # the precondition of the repair: another name, at once and for the next boot, and cloud-init's directory
-    host.check_output("hostname crhq-renamed && echo crhq-renamed > /etc/hostname && mkdir -p /etc/cloud/cloud.cfg.d")
-    try:
-        assert host.check_output("hostname") == "crhq-renamed"
-        converge("--tags", "instance_hostname", limit=host.backend.get_hostname())
-        assert host.check_output("hostname") == short and host.file("/etc/hostname").content_string == short + "\n"
-        dropin = host.file("/etc/cloud/cloud.cfg.d/99-crhq-hostname.cfg").content_string
-        assert "preserve_hostname: true" in dropin and "manage_etc_hosts: false" in dropin, dropin
-    finally:
-        host.run("rm -rf /etc/cloud")
-        host.run("hostname %s && echo %s > /etc/hostname" % (short, short))
+    seen = repairs[host.backend.get_hostname()]
+    assert seen["renamed"] == "crhq-renamed"  # the precondition of the repair
+    after = seen["after"]
+    assert after["hostname"] == short and after["etc_hostname"] == short + "\n", after
+    drop_in = after["cloud_drop_in"]
+    assert drop_in and "preserve_hostname: true" in drop_in and "manage_etc_hosts: false" in drop_in, drop_in
 
 
 def test_debsums_checks_package_files_on_schedule_and_names_a_changed_one(host):
@@ -257,31 +345,35 @@ def managed_rules(host):
     return [line for line in host.check_output("ufw status").splitlines() if "crhq-managed" in line]
 
 
-def test_unmanaged_rules_are_pruned_and_managed_ones_kept(host):
-    before = managed_rules(host)
-    # one hand-made rule ahead of the managed ones (shifts their numbers), one after them
-    host.check_output("ufw insert 1 allow 12345/tcp comment 'hand-made'")
-    host.check_output("ufw allow 23456/tcp")
-    # and one with the role's own comment that it no longer wants: an SSH port sshd left (#12)
-    host.check_output("ufw limit 2222/tcp comment 'crhq-managed ssh'")
-    assert "2222/tcp" in host.check_output("ufw status")
-    converge("--tags", "firewall", limit=host.backend.get_hostname())
-    status = host.check_output("ufw status")
+def test_unmanaged_rules_are_pruned_and_managed_ones_kept(host, repairs):
+    seen = repairs[host.backend.get_hostname()]
+    assert all(port in seen["ufw_changed"] for port in ("12345", "23456", "2222/tcp")), seen["ufw_changed"]
+    status = seen["after"]["ufw"]
     assert "12345" not in status and "23456" not in status and "2222" not in status, status
-    assert managed_rules(host) == before
+    assert seen["after"]["managed_rules"] == seen["managed_rules"]
 
 
-def test_the_ssh_rule_follows_the_port_sshd_listens_on(host):
+@pytest.fixture(scope="module", name="other_ssh_port_run")
+def fixture_other_ssh_port_run():
+    """One firewall run for both hosts with a firewall_ssh_port that sshd does not listen on; ufw before and after."""
+    hosts = {name: get_host(name) for name in group_hosts("crhq")}
+    before = {name: host.check_output("ufw status verbose") for name, host in hosts.items()}
+    run = run_playbook("converge.yml", "--tags", "firewall", "-e", "firewall_ssh_port=2200")
+    return {"run": run, "before": before,
+            "after": {name: host.check_output("ufw status verbose") for name, host in hosts.items()}}
+
+
+def test_the_ssh_rule_follows_the_port_sshd_listens_on(host, other_ssh_port_run):
     """#12: one source of truth for the SSH port. ufw opens the port sshd really listens on (read from sshd -T), and a
     firewall_ssh_port that sshd does not listen on fails the role before any rule changes."""
+    name, run = host.backend.get_hostname(), other_ssh_port_run["run"]
     listening = host.check_output("sshd -T | awk '$1 == \"port\" {print $2}'").split()
     assert listening == ["22"]
     assert any(line.startswith("22/tcp") and " LIMIT " in line for line in managed_rules(host))
-    before = host.check_output("ufw status verbose")
-    run = run_playbook("converge.yml", "--tags", "firewall", "-e", "firewall_ssh_port=2200", limit=host.backend.get_hostname())
-    assert run.returncode != 0
-    assert "firewall_ssh_port is 2200, but sshd listens on 22" in run.output, run.output[-3000:]
-    assert host.check_output("ufw status verbose") == before
+    assert run.returncode != 0 and run.recap[name]["failed"] == 1, run.output[-3000:]
+    said = said_to(run, name)
+    assert any("firewall_ssh_port is 2200, but sshd listens on 22" in text for text in said), said or run.output[-3000:]
+    assert other_ssh_port_run["after"][name] == other_ssh_port_run["before"][name]
 
 
 @pytest.mark.parametrize("family", [4, 6])
@@ -464,21 +556,15 @@ def test_repeated_failed_password_logins_lock_a_local_account(host):
     assert unlocked.rc == 0, unlocked.stdout + unlocked.stderr
 
 
-def test_a_pending_reboot_is_said_at_login_and_by_the_run(host):
+def test_a_pending_reboot_is_said_at_login_and_by_the_run(host, repairs):
     """#12: a visible "reboot required" signal. The precondition is made the way Debian's packages make it."""
-    motd = "/etc/update-motd.d/95-crhq-reboot-required"
-    assert host.run("test -e /run/reboot-required").rc == 1
-    assert host.check_output(motd) == ""
-    host.check_output("echo '*** System restart required ***' > /run/reboot-required && "
-                      "printf 'linux-image-6.1.0-99-amd64\\nlibc6\\n' > /run/reboot-required.pkgs")
-    try:
-        said = host.check_output(motd)
-        run = converge("--tags", "hardening_updates", limit=host.backend.get_hostname())
-    finally:
-        host.check_output("rm -f /run/reboot-required /run/reboot-required.pkgs")
-    assert said == "*** A reboot is required to finish security updates (libc6 linux-image-6.1.0-99-amd64) ***"
-    assert "A reboot is required to finish security updates (linux-image-6.1.0-99-amd64, libc6)" in run.output
-    assert "the host never reboots by itself" in run.output
+    name = host.backend.get_hostname()
+    seen = repairs[name]
+    assert seen["reboot_flag"] == 1 and seen["motd_without"] == ""  # nothing was pending before the test made it so
+    assert seen["motd"] == "*** A reboot is required to finish security updates (libc6 linux-image-6.1.0-99-amd64) ***"
+    said = "\n".join(said_to(repairs["run"], name, status="ok"))
+    assert "A reboot is required to finish security updates (linux-image-6.1.0-99-amd64, libc6)" in said, said
+    assert "the host never reboots by itself" in said, said
 
 
 def test_login_banner_and_login_defaults(host):
@@ -583,14 +669,11 @@ def test_fail2ban_bans_an_address_that_keeps_failing_ssh(host, helper):
         host.run("fail2ban-client unban --all")
 
 
-def test_drift_in_managed_files_is_put_back(host):
-    """The roles skip files already in place; a changed content, mode or owner must still be rewritten."""
-    host.check_output("echo '# local edit' >> /etc/systemd/journald.conf.d/50-crhq.conf")
-    host.check_output("chmod 0666 /etc/issue.net && chown nobody /etc/profile.d/crhq-idle-logout.sh")
-    host.check_output("echo 'ProtectSystem=false' >> /etc/systemd/system/crhq-agent@.service")
-    # only the concerns' own tags: a tag-limited run must render and compare its files on its own
-    converge("--tags", "hardening_journald,hardening_banner,hardening_idle_logout,agent", limit=host.backend.get_hostname())
-    assert "local edit" not in host.file("/etc/systemd/journald.conf.d/50-crhq.conf").content_string
-    assert host.file("/etc/issue.net").mode == 0o644
-    assert host.file("/etc/profile.d/crhq-idle-logout.sh").user == "root"
-    assert "ProtectSystem=false" not in host.file("/etc/systemd/system/crhq-agent@.service").content_string
+def test_drift_in_managed_files_is_put_back(host, repairs):
+    """The roles skip files already in place; a changed content, mode or owner must still be rewritten (by the
+    repairs fixture's run, limited to the concerns' own tags: it must render and compare its files on its own)."""
+    after = repairs[host.backend.get_hostname()]["after"]
+    assert "local edit" not in after["journald"]
+    assert after["issue_net_mode"] == 0o644
+    assert after["idle_logout_owner"] == "root"
+    assert "ProtectSystem=false" not in after["agent_unit"]

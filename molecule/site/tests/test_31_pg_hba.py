@@ -23,7 +23,8 @@ from __future__ import annotations
 import json
 import re
 
-from crhq_testbed import run_playbook
+import pytest
+from crhq_testbed import get_host, group_hosts, run_playbook
 
 testinfra_hosts = ["ansible://crhq"]
 
@@ -115,22 +116,31 @@ def test_a_refused_method_fails_in_the_preflight_and_changes_nothing(host):
     assert hba_state(host) == before
 
 
-def test_a_pg_hba_postgresql_rejects_is_put_back_and_never_loaded(host):
+@pytest.fixture(scope="module", name="rejected_run")
+def fixture_rejected_run():
+    """One postgresql run for both hosts with an entry PostgreSQL refuses (a run costs about the same for two hosts
+    as for one), and each host's pg_hba state before and after it."""
+    hosts = {name: get_host(name) for name in group_hosts("crhq")}
+    before = {name: hba_state(host) for name, host in hosts.items()}
+    bad = {"type": "host", "database": "crhq", "user": "crhq", "address": "10.98.0.0/24", "method": "scram-sha-256",
+           "options": "map=crhq", "comment": "test_31 - PostgreSQL refuses map with scram"}
+    run = run_playbook("converge.yml", "--tags", "postgresql", "-e",
+                       json.dumps({"postgresql_hba_extra_entries": INVENTORY + [bad]}))
+    return {"run": run, "before": before, "after": {name: hba_state(host) for name, host in hosts.items()}}
+
+
+def test_a_pg_hba_postgresql_rejects_is_put_back_and_never_loaded(host, rejected_run):
     """An entry the collection's checks accept but PostgreSQL refuses (map= belongs to peer, ident, gss, sspi and
     cert, not scram; which option fits which method is PostgreSQL's to say): the written file fails
     pg_hba_file_rules, the previous one is back before the run fails, no reload happened (pg_conf_load_time is
     unchanged) and no backup is left. pg_hba_file_rules reads the file on disk, so a clean result after the run
     also means the next restart loads a good file."""
-    name = host.backend.get_hostname()
-    before = hba_state(host)
-    bad = {"type": "host", "database": "crhq", "user": "crhq", "address": "10.98.0.0/24", "method": "scram-sha-256",
-           "options": "map=crhq", "comment": "test_31 - PostgreSQL refuses map with scram"}
-    run = converge_postgresql(host, INVENTORY + [bad])
+    name, run = host.backend.get_hostname(), rejected_run["run"]
     assert run.returncode != 0 and run.recap[name]["failed"] == 1, run.output[-3000:]
-    assert re.search(r"fails PostgreSQL's check: line \d+: authentication option \\?\"map\\?\" is only valid for "
-                     r"authentication methods ident, peer", run.output), run.output[-3000:]
-    assert "scram-sha-256 map=crhq]" in run.output and "The previous file is back in place" in run.output
-    after = hba_state(host)
-    assert after == before, (before, after)
+    said = [line for line in run.output.splitlines() if line.startswith("fatal: [%s]" % name)]
+    assert len(said) == 1 and re.search(r"fails PostgreSQL's check: line \d+: authentication option \\?\"map\\?\" is only "
+                                        r"valid for authentication methods ident, peer", said[0]), said or run.output[-3000:]
+    assert "scram-sha-256 map=crhq]" in said[0] and "The previous file is back in place" in said[0]
+    assert rejected_run["after"][name] == rejected_run["before"][name], rejected_run
     assert_no_error(rules(host))
     assert [row[1] for row in rules(host) if row[1][3] == "10.98.0.0"] == []
