@@ -52,6 +52,19 @@ class PlaybookRun:
         assert self.recap, "no PLAY RECAP in the run:\n" + self.output[-3000:]
         return self
 
+    def said(self, name, status="fatal"):
+        """What the run printed for one host with that status (`fatal`, `ok`, ...), each result as its text: tells
+        apart the messages of hosts that one run covered together."""
+        blocks, current = [], None
+        for line in self.output.splitlines():
+            if line[:1].strip():  # a line at the margin starts a result, a task or the recap
+                current = [] if line.startswith("%s: [%s]" % (status, name)) else None
+                if current is not None:
+                    blocks.append(current)
+            if current is not None:
+                current.append(line)
+        return ["\n".join(block) for block in blocks]
+
 
 def parse_recap(text):
     """{host: {ok, changed, unreachable, failed}} from a PLAY RECAP."""

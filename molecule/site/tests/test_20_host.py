@@ -175,19 +175,6 @@ def test_a_user_certificate_of_a_trusted_ca_logs_in_and_its_principals_count(hel
         assert not hosts[name].file("/etc/ssh/crhq_trusted_user_ca_keys").exists
 
 
-def said_to(run, name, status="fatal"):
-    """The results the run printed for one host with that status (`fatal`, `ok`), each as its text."""
-    blocks, current = [], None
-    for line in run.output.splitlines():
-        if line[:1].strip():  # a line at the margin starts a result, a task or the recap
-            current = [] if re.match(r"%s: \[%s\]" % (status, re.escape(name)), line) else None
-            if current is not None:
-                blocks.append(current)
-        if current is not None:
-            current.append(line)
-    return ["\n".join(block) for block in blocks]
-
-
 @pytest.fixture(scope="module", name="match_block_run")
 def fixture_match_block_run():
     """A Match block for `nobody` in another drop-in on both hosts, then one run of the SSH concern for both (a run
@@ -210,7 +197,7 @@ def test_a_match_block_in_another_drop_in_fails_the_role(host, match_block_run):
     name, run = host.backend.get_hostname(), match_block_run["run"]
     assert match_block_run["root_view"][name] == "no"  # root's view alone misses it
     assert run.returncode != 0 and run.recap[name]["failed"] == 1, run.output[-3000:]
-    said = said_to(run, name)
+    said = run.said(name)
     assert any("for nobody, passwordauthentication is yes, not no" in text for text in said), said or run.output[-3000:]
 
 
@@ -371,7 +358,7 @@ def test_the_ssh_rule_follows_the_port_sshd_listens_on(host, other_ssh_port_run)
     assert listening == ["22"]
     assert any(line.startswith("22/tcp") and " LIMIT " in line for line in managed_rules(host))
     assert run.returncode != 0 and run.recap[name]["failed"] == 1, run.output[-3000:]
-    said = said_to(run, name)
+    said = run.said(name)
     assert any("firewall_ssh_port is 2200, but sshd listens on 22" in text for text in said), said or run.output[-3000:]
     assert other_ssh_port_run["after"][name] == other_ssh_port_run["before"][name]
 
@@ -562,7 +549,7 @@ def test_a_pending_reboot_is_said_at_login_and_by_the_run(host, repairs):
     seen = repairs[name]
     assert seen["reboot_flag"] == 1 and seen["motd_without"] == ""  # nothing was pending before the test made it so
     assert seen["motd"] == "*** A reboot is required to finish security updates (libc6 linux-image-6.1.0-99-amd64) ***"
-    said = "\n".join(said_to(repairs["run"], name, status="ok"))
+    said = "\n".join(repairs["run"].said(name, status="ok"))
     assert "A reboot is required to finish security updates (linux-image-6.1.0-99-amd64, libc6)" in said, said
     assert "the host never reboots by itself" in said, said
 

@@ -137,7 +137,7 @@ def test_a_pg_hba_postgresql_rejects_is_put_back_and_never_loaded(host, rejected
     also means the next restart loads a good file."""
     name, run = host.backend.get_hostname(), rejected_run["run"]
     assert run.returncode != 0 and run.recap[name]["failed"] == 1, run.output[-3000:]
-    said = [line for line in run.output.splitlines() if line.startswith("fatal: [%s]" % name)]
+    said = run.said(name)
     assert len(said) == 1 and re.search(r"fails PostgreSQL's check: line \d+: authentication option \\?\"map\\?\" is only "
                                         r"valid for authentication methods ident, peer", said[0]), said or run.output[-3000:]
     assert "scram-sha-256 map=crhq]" in said[0] and "The previous file is back in place" in said[0]
