@@ -4,6 +4,7 @@
 Loaded by name (``PYTEST_PLUGINS=crhq_testbed``, with this folder on ``PYTHONPATH``: each scenario's
 molecule.yml sets both in its verifier's env). It holds:
 
+- the ``helper_only`` marker, for tests that need no converged host (scripts/test runs them during the converge);
 - one playbook runner (``run_playbook``, ``converge``) that runs against the scenario's inventory;
 - the check-mode and secret-scan checks (``converged_check_run``, ``first_converge_output``,
   ``secret_values``, ``assert_no_secret``);
@@ -31,6 +32,12 @@ NETWORK = os.environ.get("CRHQ_TESTBED_NETWORK", "crhq-testbed")
 # apt-get as the tests run it on a host: it waits for dpkg's lock instead of failing at once, because the daily
 # unattended-upgrades run (apt-daily-upgrade.timer, 06:00 plus up to an hour) can hold the lock at any point of a run
 APT_GET = "DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=900 -qq -y"
+
+
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers", "helper_only: needs the scenario's helper container and no converged host (a host the roles never ran on); "
+        "scripts/test runs these while the converge runs, and the verify step after it leaves them out")
 
 
 # ---------------------------------------------------------------------------------------------------------------

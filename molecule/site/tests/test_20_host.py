@@ -16,6 +16,7 @@ AGENT_READS_DENIED = ["/etc/shadow", "/etc/crhq/keys/master.keyring", "/etc/crhq
                       "/etc/crhq/backup/restic.password", "/var/backups/crhq", "/var/log/crhq", "/root"]
 
 
+@pytest.mark.helper_only
 def test_check_mode_on_a_fresh_host_previews_and_changes_nothing(helper):
     """#12: an operator's first dry run. --check --diff of the whole site (every role, in site.yml's order) on a host
     they never ran on (the helper, which has sshd and root's key as a VPS would): it runs to the end, says what it
@@ -111,6 +112,7 @@ def fixture_helper_root_key(helper):
     helper.check_output("mv /root/.ssh/authorized_keys.crhq-test /root/.ssh/authorized_keys")
 
 
+@pytest.mark.helper_only
 def test_the_lockout_guard_counts_only_keys_sshd_will_accept(helper, helper_root_key):
     """#12: an operator whose only key is ECDSA passed the old guard (any line counted) and was locked out."""
     assert helper_root_key("ecdsa") == "ecdsa-sha2-nistp256"
@@ -123,6 +125,7 @@ def test_the_lockout_guard_counts_only_keys_sshd_will_accept(helper, helper_root
     lockout_check("-e", '{"hardening_ssh_pubkey_algorithms": ["ssh-ed25519", "ecdsa-sha2-nistp256"]}').assert_ok()
 
 
+@pytest.mark.helper_only
 def test_the_lockout_guard_refuses_permit_root_login_no_when_root_is_the_only_admin(helper, helper_root_key):
     assert helper_root_key("ed25519") == "ssh-ed25519"
     lockout_check().assert_ok()  # the precondition: root with an ed25519 key is a way in
