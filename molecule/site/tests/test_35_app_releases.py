@@ -6,7 +6,8 @@ collection's own release comes back idempotently.
 Runs the converge playbook (tags `app`) seven times on both hosts at once: with copies of the reference app as
 the source (a version 0.1.1, served as ASGI through uvicorn's worker, and one whose WSGI module raises at import), a
 rollback, then twice with the wheel of molecule/site/other_app (app_wheel; the second run must change nothing) and
-a rollback to the collection's release."""
+a rollback to the collection's release. Then a run that only changes what the serving release runs with (an
+app_wsgi that names no callable) must be tried, fail and leave the serving release as it was."""
 
 from __future__ import annotations
 
@@ -182,3 +183,46 @@ def test_the_collection_release_is_back_and_the_run_changes_nothing(host, helper
     assert host.check_output("systemctl is-enabled crhq-app-clearsessions.timer") == "enabled"
     kept = host.check_output("ls /opt/crhq/app/releases").split()
     assert len(kept) <= 3 and releases["back"][name]["current"] in kept
+
+
+SERVICE_UNIT = "/etc/systemd/system/crhq-app.service"
+
+
+def serving_state(host):
+    """The serving release, its unit file and settings file as they are on disk, systemd's view of the unit, and the
+    process that serves."""
+    return {"links": links(host), "unit": host.file(SERVICE_UNIT).sha256sum, "env": host.file("/etc/crhq/app.env").sha256sum,
+            "exec": host.check_output("systemctl show --property ExecStart --value crhq-app.service"),
+            "pid": host.check_output("systemctl show --property MainPID --value crhq-app.service"),
+            "copies": host.check_output("find /etc/systemd/system /etc/crhq -maxdepth 1 -name '*~'")}
+
+
+@pytest.fixture(scope="module", name="settings_trial")
+def fixture_settings_trial():
+    """Last in this file, after the deployments, with the collection's release serving: one run on both hosts that
+    changes only what the serving release runs with, an app_wsgi naming no callable (the trial's timeout shortened;
+    it is in no file)."""
+    hosts = {name: get_host(name) for name in group_hosts("crhq")}
+    seen = {"before": {n: serving_state(h) for n, h in hosts.items()}}
+    seen["run"] = run_playbook("converge.yml", "--tags", "app", "-e",
+                               json.dumps({"app_wsgi": "crhq_app.wsgi:no_such_callable", "app_health_timeout": 10}))
+    seen["after"] = {n: serving_state(h) for n, h in hosts.items()}
+    return seen
+
+
+def test_a_settings_change_the_serving_release_fails_with_is_tried_first_and_put_back(host, helper, site, settings_trial):
+    """#12 (stop 26 left it): a run that changes only the serving release's settings (app_wsgi, app_asgi, the
+    settings file) used to write the unit and restart the app with no trial. Now the release is tried with them on
+    its candidate unit first: the trial fails, the unit file is put back as it was (no copy left beside it),
+    systemd runs it, the process that served was never restarted and serves through nginx. The files are as before
+    to the byte, so the next run finds them in place."""
+    name = host.backend.get_hostname()
+    run, before, after = settings_trial["run"], settings_trial["before"][name], settings_trial["after"][name]
+    assert run.returncode != 0 and run.recap[name]["failed"] == 1, run.output[-3000:]
+    said = " ".join(" ".join(run.said(name)).split())
+    assert "with the settings of this run failed its health check" in said, said[-2000:]
+    assert "keeps serving, with the settings file and units it ran with (put back: %s" % SERVICE_UNIT in said, said[-2000:]
+    assert "no_such_callable" in said  # the tail of the trial's own log: gunicorn could not find it
+    assert "crhq_app.wsgi:application" in before["exec"] and after == before
+    assert https(helper, site, "/healthz")[0] == 200
+    assert host.check_output("systemctl list-units --no-legend --state=active 'crhq-app-candidate@*'") == ""
