@@ -200,12 +200,14 @@ def serving_state(host):
 @pytest.fixture(scope="module", name="settings_trial")
 def fixture_settings_trial():
     """Last in this file, after the deployments, with the collection's release serving: one run on both hosts that
-    changes only what the serving release runs with, an app_wsgi naming no callable (the trial's timeout shortened;
-    it is in no file)."""
+    changes only what the serving release runs with and works (two workers), then one that also names no callable
+    in app_wsgi (the trial's timeout shortened; it is in no file)."""
     hosts = {name: get_host(name) for name in group_hosts("crhq")}
     seen = {"before": {n: serving_state(h) for n, h in hosts.items()}}
-    seen["run"] = run_playbook("converge.yml", "--tags", "app", "-e",
-                               json.dumps({"app_wsgi": "crhq_app.wsgi:no_such_callable", "app_health_timeout": 10}))
+    seen["changed_run"] = run_playbook("converge.yml", "--tags", "app", "-e", json.dumps({"app_workers": 2})).assert_ok()
+    seen["changed"] = {n: serving_state(h) for n, h in hosts.items()}
+    seen["run"] = run_playbook("converge.yml", "--tags", "app", "-e", json.dumps(
+        {"app_workers": 2, "app_wsgi": "crhq_app.wsgi:no_such_callable", "app_health_timeout": 10}))
     seen["after"] = {n: serving_state(h) for n, h in hosts.items()}
     return seen
 
@@ -213,11 +215,19 @@ def fixture_settings_trial():
 def test_a_settings_change_the_serving_release_fails_with_is_tried_first_and_put_back(host, helper, site, settings_trial):
     """#12 (stop 26 left it): a run that changes only the serving release's settings (app_wsgi, app_asgi, the
     settings file) used to write the unit and restart the app with no trial. Now the release is tried with them on
-    its candidate unit first: the trial fails, the unit file is put back as it was (no copy left beside it),
-    systemd runs it, the process that served was never restarted and serves through nginx. The files are as before
-    to the byte, so the next run finds them in place."""
+    its candidate unit first. A change that works is tried, then served after a restart, and the current and
+    previous releases stay as they were. One that fails its trial: the unit file is put back as it was (no copy
+    left beside it), systemd runs it, the process that served was never restarted and serves through nginx."""
     name = host.backend.get_hostname()
-    run, before, after = settings_trial["run"], settings_trial["before"][name], settings_trial["after"][name]
+    # the working change: tried, then served after a restart; the current and previous releases stay as they were
+    worked, before = settings_trial["changed_run"], settings_trial["changed"][name]
+    trials = [block for block in worked.output.split("\nTASK [") if block.startswith("crhq.platform.app : Start the release on its trial")]
+    assert any("changed: [%s]" % name in block for block in trials), worked.output[-3000:]
+    assert before["links"] == settings_trial["before"][name]["links"], (settings_trial["before"][name], before)
+    assert "--workers 2 " in before["exec"] and before["pid"] != settings_trial["before"][name]["pid"], before
+    assert before["copies"] == ""
+    # the failing change: tried, failed, put back
+    run, after = settings_trial["run"], settings_trial["after"][name]
     assert run.returncode != 0 and run.recap[name]["failed"] == 1, run.output[-3000:]
     said = " ".join(" ".join(run.said(name)).split())
     assert "with the settings of this run failed its health check" in said, said[-2000:]
