@@ -192,7 +192,8 @@ def serving_state(host):
     """The serving release, its unit file and settings file as they are on disk, systemd's view of the unit, and the
     process that serves."""
     return {"links": links(host), "unit": host.file(SERVICE_UNIT).sha256sum, "env": host.file("/etc/crhq/app.env").sha256sum,
-            "exec": host.check_output("systemctl show --property ExecStart --value crhq-app.service"),
+            # the command line only: systemd's ExecStart also shows the last start's time, pid and status
+            "exec": re.search(r"argv\[\]=([^;]*)", host.check_output("systemctl show --property ExecStart --value crhq-app.service")).group(1).strip(),
             "pid": host.check_output("systemctl show --property MainPID --value crhq-app.service"),
             "copies": host.check_output("find /etc/systemd/system /etc/crhq -maxdepth 1 -name '*~'")}
 
