@@ -121,3 +121,45 @@ def classify(status, names):
         else:
             installed[name] = version
     return installed, missing
+
+
+def _octal(mode, what):
+    """A mode written in octal (0700, 700, or an int whose decimal digits are octal ones) as an int."""
+    text = str(mode).strip()
+    if not re.fullmatch(r"0?[0-7]{3,4}", text):
+        raise DpkgStatusError("%s: the mode must be octal like 0750 (got %r)" % (what, mode))
+    return int(text, 8)
+
+
+def read_statoverrides(text):
+    """The overrides in dpkg's statoverride database (/var/lib/dpkg/statoverride, one ``owner group mode path``
+    per line, as ``dpkg-statoverride --list`` prints them): path to {owner, group, mode (int)}."""
+    overrides = {}
+    for number, line in enumerate(str(text or "").splitlines(), 1):
+        if not line.strip():
+            continue
+        fields = line.split(None, 3)
+        if len(fields) != 4 or not fields[3].startswith("/"):
+            raise DpkgStatusError("line %d of the statoverride database is not 'owner group mode path': %r" % (number, line))
+        overrides[fields[3]] = {"owner": fields[0], "group": fields[1], "mode": _octal(fields[2], "line %d" % number)}
+    return overrides
+
+
+def statoverride_changes(text, wanted):
+    """The entries of `wanted` (dicts with path, mode, and owner and group, root by default) that dpkg's
+    statoverride database (its text) does not hold as they are, in the order given. Each is returned with
+    ``current``: the override the database holds for that path ({owner, group, mode}), or None when it holds none
+    (then one ``--add`` sets it; otherwise the different one is removed first)."""
+    if not isinstance(wanted, (list, tuple)):
+        raise DpkgStatusError("the wanted overrides must be a list of {path, mode} (got %r)" % (wanted,))
+    current = read_statoverrides(text)
+    changes = []
+    for entry in wanted:
+        if not isinstance(entry, dict) or not str(entry.get("path", "")).startswith("/") or "mode" not in entry:
+            raise DpkgStatusError("each wanted override needs an absolute path and a mode (got %r)" % (entry,))
+        want = {"owner": str(entry.get("owner", "root")), "group": str(entry.get("group", "root")),
+                "mode": _octal(entry["mode"], entry["path"])}
+        held = current.get(entry["path"])
+        if held != want:
+            changes.append(dict(entry, current=held))
+    return changes

@@ -201,15 +201,17 @@ def serving_state(host):
 @pytest.fixture(scope="module", name="settings_trial")
 def fixture_settings_trial():
     """Last in this file, after the deployments, with the collection's release serving: one run on both hosts that
-    changes only what the serving release runs with and works (two workers), then one that also names no callable
-    in app_wsgi (the trial's timeout shortened; it is in no file)."""
+    changes only what the serving release runs with and works (two workers), then one limited to the tag app_config
+    that also names no callable in app_wsgi (the trial's timeout shortened; it is in no file), then one limited to
+    the tag app_admin."""
     hosts = {name: get_host(name) for name in group_hosts("crhq")}
     seen = {"before": {n: serving_state(h) for n, h in hosts.items()}}
     seen["changed_run"] = run_playbook("converge.yml", "--tags", "app", "-e", json.dumps({"app_workers": 2})).assert_ok()
     seen["changed"] = {n: serving_state(h) for n, h in hosts.items()}
-    seen["run"] = run_playbook("converge.yml", "--tags", "app", "-e", json.dumps(
+    seen["run"] = run_playbook("converge.yml", "--tags", "app_config", "-e", json.dumps(
         {"app_workers": 2, "app_wsgi": "crhq_app.wsgi:no_such_callable", "app_health_timeout": 10}))
     seen["after"] = {n: serving_state(h) for n, h in hosts.items()}
+    seen["admin_run"] = run_playbook("converge.yml", "--tags", "app_admin")
     return seen
 
 
@@ -218,7 +220,9 @@ def test_a_settings_change_the_serving_release_fails_with_is_tried_first_and_put
     settings file) used to write the unit and restart the app with no trial. Now the release is tried with them on
     its candidate unit first. A change that works is tried, then served after a restart, and the current and
     previous releases stay as they were. One that fails its trial: the unit file is put back as it was (no copy
-    left beside it), systemd runs it, the process that served was never restarted and serves through nginx."""
+    left beside it), systemd runs it, the process that served was never restarted and serves through nginx.
+    Stop 28: the failing change comes in a run limited to the role's documented tag app_config, which failed then
+    before any change ('app_in_place' is undefined: the role's read was tagged app_install), as app_admin alone did."""
     name = host.backend.get_hostname()
     # the working change: tried, then served after a restart; the current and previous releases stay as they were
     worked, before = settings_trial["changed_run"], settings_trial["changed"][name]
@@ -237,3 +241,6 @@ def test_a_settings_change_the_serving_release_fails_with_is_tried_first_and_put
     assert "crhq_app.wsgi:application" in before["exec"] and after == before
     assert https(helper, site, "/healthz")[0] == 200
     assert host.check_output("systemctl list-units --no-legend --state=active 'crhq-app-candidate@*'") == ""
+    # the first admin's tag alone: it runs and changes nothing
+    admin = settings_trial["admin_run"].assert_ok()
+    assert admin.recap[name]["changed"] == 0, admin.output[-3000:]

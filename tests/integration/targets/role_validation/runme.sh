@@ -101,3 +101,18 @@ ansible-playbook -i "$inventory" -e "ansible_python_interpreter={{ ansible_playb
   crhq.platform.preflight >"$out" 2>&1 || { cat "$out"; exit 1; }
 grep -Eq "crhq-preflight +: ok=[0-9]+ +changed=0 .*failed=0" "$out" || { cat "$out"; exit 1; }
 echo "instance_name acme-corp passes every role's checks"
+# a run limited by tags checks the roles it reaches: a value only the postgresql role refuses stops --tags
+# postgresql (and a tag of the role's), not --tags nginx, which runs none of postgresql's tasks
+preflight() {
+  ansible-playbook -i "$inventory" -e "ansible_python_interpreter={{ ansible_playbook_python }}" \
+    -e '{"certbot_mode": "self_signed", "instance_hostname": "acme.crhq.dev", "postgresql_owner": "postgres"}' \
+    crhq.platform.preflight "$@" >"$out" 2>&1
+}
+for tags in postgresql postgresql_database,nginx; do
+  if preflight --tags "$tags"; then echo "preflight --tags $tags accepted postgresql_owner=postgres"; cat "$out"; exit 1; fi
+  grep -qF "the owner not 'postgres'" "$out" || { cat "$out"; exit 1; }
+done
+preflight --tags nginx || { echo "preflight --tags nginx checked the postgresql role's variables"; cat "$out"; exit 1; }
+if ! grep -q "crhq.platform.nginx" "$out" || grep -q "crhq.platform.postgresql" "$out"; then cat "$out"; exit 1; fi
+preflight --skip-tags postgresql || { echo "preflight --skip-tags postgresql checked its variables"; cat "$out"; exit 1; }
+echo "a run limited by tags checks the variables of the roles it reaches, only"
