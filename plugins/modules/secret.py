@@ -25,11 +25,14 @@ description:
     so that everything encrypted under them still decrypts (see P(crhq.platform.rewrap_credential#filter)).
   - Returns key ids and fingerprints, never key material; the diff shows only ids and counts.
   - The file formats are specified in the collection's C(docs/crypto-format.md).
+  - O(secrets) handles several files in one task, and one run of the module on the host (a loop runs it once per
+    file), with the same options per file and the results in RV(results).
 options:
   path:
-    description: File that holds the material. Its directory must exist.
+    description:
+      - File that holds the material. Its directory must exist.
+      - Required unless O(secrets) is given; the two exclude each other.
     type: path
-    required: true
   type:
     description:
       - V(keyring) is a JSON keyring of 256-bit AES keys.
@@ -37,8 +40,8 @@ options:
       - V(api_key) and V(hub_key) are O(prefix) followed by 43 base62 characters (256 bits).
       - V(totp) is a base32 TOTP secret (160 bits unless O(bytes) says otherwise).
       - V(backup_codes) is O(count) one-time codes of the form C(xxxxx-xxxxx), one per line.
+      - Required with O(path).
     type: str
-    required: true
     choices: [keyring, token, api_key, hub_key, totp, backup_codes]
   rotate:
     description:
@@ -79,6 +82,57 @@ options:
         user), so later runs return the same verifier while it matches the token, and a new token gets a new salt.
     type: bool
     default: false
+  secrets:
+    description:
+      - Several files at once, each with the options above (O(path) and O(type) required), handled in their order
+        in one run of the module. The task's O(owner), O(group) and O(mode) apply to an item that does not set its
+        own; no other option of the task may be given with O(secrets).
+      - Every item's options are checked before any file is touched; a file that fails stops the task with a
+        message that starts with C(secrets[N] (path)), and the files before it stay as they were made.
+    type: list
+    elements: dict
+    suboptions:
+      path:
+        description: As O(path).
+        type: path
+        required: true
+      type:
+        description: As O(type).
+        type: str
+        required: true
+        choices: [keyring, token, api_key, hub_key, totp, backup_codes]
+      rotate:
+        description: As O(rotate).
+        type: bool
+        default: false
+      retire:
+        description: As O(retire).
+        type: list
+        elements: str
+        default: []
+      prefix:
+        description: As O(prefix).
+        type: str
+      bytes:
+        description: As O(bytes).
+        type: int
+      count:
+        description: As O(count).
+        type: int
+        default: 10
+      scram_sha256:
+        description: As O(scram_sha256).
+        type: bool
+        default: false
+      owner:
+        description: Owner of this file; the task's O(owner) when not set.
+        type: str
+      group:
+        description: Group of this file; the task's O(group) when not set.
+        type: str
+      mode:
+        description: Mode of this file; the task's O(mode) when not set.
+        type: raw
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
   - ansible.builtin.files
@@ -128,27 +182,45 @@ EXAMPLES = r"""
     type: hub_key
   register: hub_key
 
+- name: Two database passwords in one run of the module, both readable by root only
+  crhq.platform.secret:
+    secrets:
+      - {path: /etc/crhq/keys/db-owner.password, type: token, scram_sha256: true}
+      - {path: /etc/crhq/keys/db-app.password, type: token, scram_sha256: true}
+    owner: root
+    group: root
+    mode: "0600"
+  register: passwords
+  no_log: true
+
 - name: The hash the app stores, computed on the host
   ansible.builtin.debug:
     msg: "{{ hub_key.fingerprint }}"
 """
 
 RETURN = r"""
+results:
+  description:
+    - With O(secrets), one result per item in their order, each with the keys below (and C(changed)).
+    - Without O(secrets) the keys below are the task's own.
+  returned: when O(secrets) is given
+  type: list
+  elements: dict
 path:
   description: The file.
-  returned: always
+  returned: without O(secrets)
   type: str
 type:
   description: The kind of material.
-  returned: always
+  returned: without O(secrets)
   type: str
 created:
   description: Whether the file was (or, in check mode, would be) created.
-  returned: always
+  returned: without O(secrets)
   type: bool
 rotated:
   description: Whether a new primary key was (or would be) added.
-  returned: always
+  returned: without O(secrets)
   type: bool
 retired:
   description: Key ids removed (or, in check mode, that would be) by O(retire).
@@ -336,9 +408,8 @@ def scram_verifier(module, path, password):
     return verifier, True
 
 
-def generate(module, kind, existing_text):
+def generate(params, kind, existing_text):
     """New file content and its summary."""
-    params = module.params
     if kind == "keyring":
         keyring = rotate_keyring(parse_keyring(existing_text)) if existing_text is not None else new_keyring()
         return dump_keyring(keyring), keyring_summary(keyring)
@@ -349,32 +420,41 @@ def generate(module, kind, existing_text):
     return value + "\n", {"fingerprint": fingerprint(value)}
 
 
-def run(module):
-    params = module.params
+class Refused(Exception):
+    """A task that cannot go on: its message names the problem."""
+
+
+def check_params(params):
+    """Fill in the defaults that depend on the type; refuse what does not fit together (nothing is touched yet)."""
     path, kind = params["path"], params["type"]
     if params["rotate"] and kind != "keyring":
-        module.fail_json(msg="rotate=true only applies to type=keyring")
+        raise Refused("rotate=true only applies to type=keyring")
     if params["retire"] and (kind != "keyring" or params["rotate"]):
-        module.fail_json(msg="retire only applies to type=keyring, and not in the task that rotates")
+        raise Refused("retire only applies to type=keyring, and not in the task that rotates")
     bad = [kid for kid in params["retire"] if not KEY_ID_RE.fullmatch(kid)]
     if bad:
-        module.fail_json(msg="retire takes key ids (16 lowercase hex digits), got %s" % ", ".join(repr(k) for k in bad))
+        raise Refused("retire takes key ids (16 lowercase hex digits), got %s" % ", ".join(repr(k) for k in bad))
     if params["prefix"] is None:
         params["prefix"] = DEFAULT_PREFIX.get(kind, "")
     elif kind not in DEFAULT_PREFIX:
-        module.fail_json(msg="prefix only applies to types token, api_key and hub_key")
+        raise Refused("prefix only applies to types token, api_key and hub_key")
     if not TOKEN_PREFIX_RE.fullmatch(params["prefix"]):
-        module.fail_json(msg="prefix must be at most 32 characters of [A-Za-z0-9_]")
+        raise Refused("prefix must be at most 32 characters of [A-Za-z0-9_]")
     if params["bytes"] is None:
         params["bytes"] = DEFAULT_BYTES.get(kind, 32)
     if params["bytes"] < 16:
-        module.fail_json(msg="bytes must be at least 16 (128 bits), got %d" % params["bytes"])
+        raise Refused("bytes must be at least 16 (128 bits), got %d" % params["bytes"])
     if params["count"] < 1:
-        module.fail_json(msg="count must be at least 1")
+        raise Refused("count must be at least 1")
     if params["scram_sha256"] and kind != "token":
-        module.fail_json(msg="scram_sha256=true only applies to type=token")
+        raise Refused("scram_sha256=true only applies to type=token")
     if os.path.isdir(path):
-        module.fail_json(msg="%s is a directory" % path)
+        raise Refused("%s is a directory" % path)
+
+
+def run_one(module, params):
+    """Generate, rotate or retire the material of one file as `params` say; returns the task's result."""
+    path, kind = params["path"], params["type"]
     if not os.path.isdir(os.path.dirname(path) or "."):
         if module.check_mode and not params["retire"] and not params["rotate"]:
             # a first dry run on a fresh host: the task before this one only predicted the directory
@@ -384,8 +464,8 @@ def run(module):
             if module._diff:
                 result["diff"] = {"before_header": path, "after_header": path, "before": "absent\n",
                                   "after": "new %s (check mode; its directory does not exist yet)\n" % kind}
-            module.exit_json(**result)
-        module.fail_json(msg="the directory of %s does not exist; create it first" % path)
+            return result
+        raise Refused("the directory of %s does not exist; create it first" % path)
 
     with DirectoryLock(path):
         exists = os.path.exists(path)
@@ -395,12 +475,12 @@ def run(module):
         rotated = bool(params["rotate"]) and exists
         retired = sorted(set(params["retire"]) & set(before["key_ids"])) if exists and params["retire"] else []
         if not exists and params["retire"]:
-            module.fail_json(msg="%s does not exist: there is no key to retire" % path)
+            raise Refused("%s does not exist: there is no key to retire" % path)
         after = before
         if created or rotated:
             after = None
             if not module.check_mode:
-                content, after = generate(module, kind, existing_text)
+                content, after = generate(params, kind, existing_text)
                 write_atomically(path, content, replace=rotated)
         elif retired:
             kept = retire_keys(parse_keyring(existing_text), retired)
@@ -431,31 +511,71 @@ def run(module):
     result.update(summary or {})
     if params["scram_sha256"] and os.path.exists(path):
         result["scram_sha256"] = scram
-    module.exit_json(**result)
+    return result
+
+
+ITEM_OPTIONS = dict(
+    path=dict(type="path", required=True),
+    type=dict(type="str", required=True, choices=["keyring", "token", "api_key", "hub_key", "totp", "backup_codes"]),
+    rotate=dict(type="bool", default=False),
+    retire=dict(type="list", elements="str", default=[]),
+    prefix=dict(type="str"),
+    bytes=dict(type="int"),
+    count=dict(type="int", default=10),
+    scram_sha256=dict(type="bool", default=False),
+)
+FILE_OPTIONS = ("owner", "group", "mode")
+
+
+def item_params(module, item):
+    """One file's parameters: the item's own, and the task's owner, group and mode where the item sets none."""
+    params = dict(module.params)
+    params.pop("secrets")
+    params.update((key, value) for key, value in item.items() if value is not None or key not in FILE_OPTIONS)
+    return params
 
 
 def main():
+    item_options = dict(ITEM_OPTIONS, **{key: dict(type="raw" if key == "mode" else "str") for key in FILE_OPTIONS})
     module = AnsibleModule(
         argument_spec=dict(
-            path=dict(type="path", required=True),
-            type=dict(type="str", required=True,
-                      choices=["keyring", "token", "api_key", "hub_key", "totp", "backup_codes"]),
-            rotate=dict(type="bool", default=False),
-            retire=dict(type="list", elements="str", default=[]),
-            prefix=dict(type="str"),
-            bytes=dict(type="int"),
-            count=dict(type="int", default=10),
-            scram_sha256=dict(type="bool", default=False),
+            ITEM_OPTIONS,
+            path=dict(type="path"),
+            type=dict(type="str", choices=ITEM_OPTIONS["type"]["choices"]),
+            # the files' paths and types, never material
+            secrets=dict(type="list", elements="dict", options=item_options, no_log=False),
         ),
         add_file_common_args=True,
+        mutually_exclusive=[("secrets", "path"), ("secrets", "type"), ("secrets", "rotate"), ("secrets", "retire"),
+                            ("secrets", "prefix"), ("secrets", "bytes"), ("secrets", "scram_sha256")],
+        required_one_of=[("path", "secrets")],
+        required_together=[("path", "type")],
         supports_check_mode=True,
     )
+    batch = module.params["secrets"] is not None
+    items = [item_params(module, item) for item in module.params["secrets"]] if batch else [module.params]
+    where = ""
     try:
-        run(module)
+        for index, params in enumerate(items):
+            where = "secrets[%d] (%s): " % (index, params["path"]) if batch else ""
+            check_params(params)
+        results = []
+        for index, params in enumerate(items):
+            where = "secrets[%d] (%s): " % (index, params["path"]) if batch else ""
+            results.append(run_one(module, params))
+    except Refused as exc:
+        module.fail_json(msg=where + to_native(exc))
     except CredentialError as exc:
-        module.fail_json(msg=to_native(exc))
+        module.fail_json(msg=where + to_native(exc))
     except (IOError, OSError) as exc:
-        module.fail_json(msg="cannot write %s: %s" % (module.params["path"], to_native(exc.strerror or exc)))
+        module.fail_json(msg="%scannot write %s: %s" % (where, params["path"], to_native(exc.strerror or exc)))
+    if not batch:
+        module.exit_json(**results[0])
+    diffs = [result.pop("diff") for result in results if "diff" in result]
+    outcome = {"changed": any(result["changed"] for result in results), "results": results}
+    if diffs:
+        outcome["diff"] = diffs
+    module.exit_json(**outcome)
 
 
 if __name__ == "__main__":

@@ -293,3 +293,64 @@ def test_check_mode_on_a_fresh_host_predicts_the_file_when_its_directory_is_only
     assert token["changed"] and "fingerprint" not in token
     # a real run still names the missing directory
     assert "does not exist; create it first" in run(capsys, path=path, type="keyring")["msg"]
+
+
+# several files in one run of the module (`secrets`)
+
+def test_secrets_makes_each_file_with_its_own_or_the_tasks_mode_and_reports_in_order(tmp_path, capsys):
+    keyring, token, codes = (str(tmp_path / name) for name in ("master.keyring", "db.password", "codes"))
+    items = [{"path": keyring, "type": "keyring"}, {"path": token, "type": "token", "scram_sha256": True},
+             {"path": codes, "type": "backup_codes", "count": 3, "mode": "0400"}]
+    first = run(capsys, secrets=items, mode="0640")
+    assert first["changed"] and [r["path"] for r in first["results"]] == [keyring, token, codes]
+    assert [r["created"] for r in first["results"]] == [True, True, True]
+    assert first["results"][0]["primary_key_id"] and first["results"][1]["scram_sha256"].startswith("SCRAM-SHA-256$")
+    assert first["results"][2]["codes"] == 3
+    assert [stat.S_IMODE(os.stat(p).st_mode) for p in (keyring, token, codes)] == [0o640, 0o640, 0o400]
+    for result, path in zip(first["results"], (keyring, token, codes)):
+        assert_no_material(result, path)
+    before = [material(p) for p in (keyring, token, codes)]
+    second = run(capsys, secrets=items, mode="0640")
+    assert not second["changed"] and not any(r["changed"] for r in second["results"])
+    assert second["results"][1]["scram_sha256"] == first["results"][1]["scram_sha256"]
+    assert [material(p) for p in (keyring, token, codes)] == before
+
+
+def test_secrets_checks_every_item_before_it_touches_a_file(tmp_path, capsys):
+    first, second = str(tmp_path / "one"), str(tmp_path / "two")
+    result = run(capsys, secrets=[{"path": first, "type": "token"}, {"path": second, "type": "keyring", "prefix": "x"}])
+    assert result["failed"]
+    assert result["msg"] == "secrets[1] (%s): prefix only applies to types token, api_key and hub_key" % second
+    assert not os.path.exists(first) and not os.path.exists(second)
+
+
+def test_secrets_stops_at_an_invalid_file_and_names_it(tmp_path, capsys):
+    made, broken = tmp_path / "made", tmp_path / "broken"
+    broken.write_text("a\nb\n")
+    result = run(capsys, secrets=[{"path": str(made), "type": "token"}, {"path": str(broken), "type": "token"}])
+    assert result["failed"] and result["msg"].startswith("secrets[1] (%s): " % broken)
+    assert "does not hold exactly one line" in result["msg"]
+    assert broken.read_text() == "a\nb\n" and made.exists()
+
+
+def test_secrets_in_check_mode_changes_nothing_and_shows_one_diff_per_new_file(tmp_path, capsys):
+    kept = tmp_path / "kept"
+    run(capsys, path=str(kept), type="token")
+    new = tmp_path / "new"
+    planned = run(capsys, secrets=[{"path": str(kept), "type": "token"}, {"path": str(new), "type": "hub_key"}],
+                  _ansible_check_mode=True, _ansible_diff=True)
+    assert planned["changed"] and [r["changed"] for r in planned["results"]] == [False, True]
+    assert [d["after_header"] for d in planned["diff"]] == [str(new)] and "new hub_key" in planned["diff"][0]["after"]
+    assert not new.exists()
+
+
+@pytest.mark.parametrize("args, message", [
+    ({"path": "/tmp/x", "type": "token", "secrets": [{"path": "/tmp/y", "type": "token"}]}, "mutually exclusive"),
+    ({"secrets": [{"path": "/tmp/y", "type": "token"}], "rotate": True}, "mutually exclusive"),
+    ({"path": "/tmp/x"}, "type"),
+    ({}, "one of the following is required: path, secrets"),
+    ({"secrets": [{"path": "/tmp/y"}]}, "missing required arguments: type"),
+])
+def test_secrets_and_path_exclude_each_other(capsys, args, message):
+    result = run(capsys, **args)
+    assert result["failed"] and message in result["msg"]
