@@ -18,7 +18,8 @@ description:
     is only one level deep, which is all that adding variables needs, since rendering never changes a variable.
     The roles of this collection compare many rendered templates with the files on the host in one task, where
     that copy cost about two seconds of the controller's time per run.
-  - Every other behaviour, option and error is the built-in lookup's, which this one calls.
+  - Every other behaviour, option and error is the built-in lookup's, which this one calls with the options it is
+    given (also those of older ansible-core releases, such as C(convert_data)).
 options:
   _terms:
     description: The templates to render, found like the built-in lookup finds them (a role's C(templates)).
@@ -46,7 +47,7 @@ options:
     type: string
     default: '#}'
   trim_blocks:
-    description: As for the built-in lookup.
+    description: As for the built-in lookup (ansible-core 2.19 and later; earlier releases ignore it).
     type: boolean
     default: true
 seealso:

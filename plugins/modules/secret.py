@@ -86,9 +86,11 @@ options:
     description:
       - Several files at once, each with the options above (O(path) and O(type) required), handled in their order
         in one run of the module. The task's O(owner), O(group) and O(mode) apply to an item that does not set its
-        own; no other option of the task may be given with O(secrets).
+        own, and the task's other file options (SELinux context, attributes) to every item; the options above may
+        not be given to the task with O(secrets).
       - Every item's options are checked before any file is touched; a file that fails stops the task with a
-        message that starts with C(secrets[N] (path)), and the files before it stay as they were made.
+        message that starts with C(secrets[N] (path)), and the files before it stay as they were made (the failed
+        task's RV(results) lists them).
     type: list
     elements: dict
     suboptions:
@@ -203,7 +205,7 @@ results:
   description:
     - With O(secrets), one result per item in their order, each with the keys below (and C(changed)).
     - Without O(secrets) the keys below are the task's own.
-  returned: when O(secrets) is given
+  returned: when O(secrets) is given (on a failure, the items handled before the failing one)
   type: list
   elements: dict
 path:
@@ -487,7 +489,7 @@ def run_one(module, params):
             after = keyring_summary(kept)
             if not module.check_mode:
                 write_atomically(path, dump_keyring(kept), replace=True)
-        scram_changed = False
+        scram, scram_changed = None, False
         if params["scram_sha256"] and os.path.exists(path):
             scram, scram_changed = scram_verifier(module, path, read_existing(path).strip())
 
@@ -509,7 +511,7 @@ def run_one(module, params):
     if summary is None and kind == "keyring":
         summary = {"primary_key_id": None, "key_ids": [], "key_details": []}
     result.update(summary or {})
-    if params["scram_sha256"] and os.path.exists(path):
+    if scram is not None:
         result["scram_sha256"] = scram
     return result
 
@@ -535,6 +537,15 @@ def item_params(module, item):
     return params
 
 
+def fail(module, batch, results, msg):
+    """Fail the task; with `secrets`, the items handled before the failing one are reported as well."""
+    if not batch:
+        module.fail_json(msg=msg)
+    for result in results:
+        result.pop("diff", None)
+    module.fail_json(msg=msg, changed=any(result["changed"] for result in results), results=results)
+
+
 def main():
     item_options = dict(ITEM_OPTIONS, **{key: dict(type="raw" if key == "mode" else "str") for key in FILE_OPTIONS})
     module = AnsibleModule(
@@ -547,7 +558,8 @@ def main():
         ),
         add_file_common_args=True,
         mutually_exclusive=[("secrets", "path"), ("secrets", "type"), ("secrets", "rotate"), ("secrets", "retire"),
-                            ("secrets", "prefix"), ("secrets", "bytes"), ("secrets", "scram_sha256")],
+                            ("secrets", "prefix"), ("secrets", "bytes"), ("secrets", "count"),
+                            ("secrets", "scram_sha256")],
         required_one_of=[("path", "secrets")],
         required_together=[("path", "type")],
         supports_check_mode=True,
@@ -555,20 +567,18 @@ def main():
     batch = module.params["secrets"] is not None
     items = [item_params(module, item) for item in module.params["secrets"]] if batch else [module.params]
     where = ""
+    results = []
     try:
         for index, params in enumerate(items):
             where = "secrets[%d] (%s): " % (index, params["path"]) if batch else ""
             check_params(params)
-        results = []
         for index, params in enumerate(items):
             where = "secrets[%d] (%s): " % (index, params["path"]) if batch else ""
             results.append(run_one(module, params))
-    except Refused as exc:
-        module.fail_json(msg=where + to_native(exc))
-    except CredentialError as exc:
-        module.fail_json(msg=where + to_native(exc))
+    except (Refused, CredentialError) as exc:
+        fail(module, batch, results, where + to_native(exc))
     except (IOError, OSError) as exc:
-        module.fail_json(msg="%scannot write %s: %s" % (where, params["path"], to_native(exc.strerror or exc)))
+        fail(module, batch, results, "%scannot write %s: %s" % (where, params["path"], to_native(exc.strerror or exc)))
     if not batch:
         module.exit_json(**results[0])
     diffs = [result.pop("diff") for result in results if "diff" in result]

@@ -329,6 +329,7 @@ def test_secrets_stops_at_an_invalid_file_and_names_it(tmp_path, capsys):
     broken.write_text("a\nb\n")
     result = run(capsys, secrets=[{"path": str(made), "type": "token"}, {"path": str(broken), "type": "token"}])
     assert result["failed"] and result["msg"].startswith("secrets[1] (%s): " % broken)
+    assert result["changed"] and [r["path"] for r in result["results"]] == [str(made)]
     assert "does not hold exactly one line" in result["msg"]
     assert broken.read_text() == "a\nb\n" and made.exists()
 
@@ -347,6 +348,7 @@ def test_secrets_in_check_mode_changes_nothing_and_shows_one_diff_per_new_file(t
 @pytest.mark.parametrize("args, message", [
     ({"path": "/tmp/x", "type": "token", "secrets": [{"path": "/tmp/y", "type": "token"}]}, "mutually exclusive"),
     ({"secrets": [{"path": "/tmp/y", "type": "token"}], "rotate": True}, "mutually exclusive"),
+    ({"secrets": [{"path": "/tmp/y", "type": "backup_codes"}], "count": 3}, "mutually exclusive"),
     ({"path": "/tmp/x"}, "type"),
     ({}, "one of the following is required: path, secrets"),
     ({"secrets": [{"path": "/tmp/y"}]}, "missing required arguments: type"),
