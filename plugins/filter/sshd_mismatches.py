@@ -11,14 +11,15 @@ version_added: 0.3.0
 author: CRHQ platform team (@crhq)
 description:
   - Takes the C(results) of a command task that ran C(sshd -T -C user=<user>,...) once per user (the loop item is
-    the user) and returns one message for each user and keyword whose effective value is not the wanted one.
+    the user), or the RV(crhq.platform.ssh_facts#module:effective) list of P(crhq.platform.ssh_facts#module),
+    and returns one message for each user and keyword whose effective value is not the wanted one.
   - C(sshd -T) with a connection specification applies every C(Match) block, so a block in another drop-in
     that turns password login back on for one user shows up here, where a check for root alone would miss it.
   - Values are compared as C(sshd -T) prints them; booleans become V(yes) or V(no), lists are joined with commas,
     and C(prohibit-password) is read as the V(without-password) that C(sshd -T) prints.
 options:
   _input:
-    description: The C(results) list of the looped C(sshd -T) task.
+    description: The C(results) list of the looped C(sshd -T) task, or C(ssh_facts)'s C(effective) list.
     type: list
     elements: dict
     required: true

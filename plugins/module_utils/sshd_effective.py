@@ -42,8 +42,9 @@ def normalise(keyword, value):
 def mismatches(runs, expected):
     """One message per (user, keyword) whose effective value differs from `expected`.
 
-    `runs` is the `results` list of a looped command task: each item has `item` (the user it ran for) and
-    `stdout_lines`; `expected` maps sshd keywords to the value wanted (text, a number, a bool or a list).
+    `runs` is the `results` list of a looped command task (each item has `item`, the user it ran for, and
+    `stdout_lines`) or the `effective` list of `ssh_facts` (`user` instead of `item`); `expected` maps sshd
+    keywords to the value wanted (text, a number, a bool or a list).
     """
     if not isinstance(expected, dict) or not expected:
         raise SshdEffectiveError("expected must be a non-empty mapping of sshd keywords to values")
@@ -53,7 +54,11 @@ def mismatches(runs, expected):
     for run in runs:
         if not isinstance(run, dict) or "stdout_lines" not in run:
             raise SshdEffectiveError("each result needs stdout_lines (was the sshd -T task skipped?)")
-        user = run.get("item", "?")
+        user = run.get("user", run.get("item", "?"))
+        if run.get("rc", 0) != 0:
+            message = run.get("stderr", "").strip() or "no message"
+            found.append("for %s, sshd -T failed (rc %s): %s" % (user, run["rc"], message))
+            continue
         settings = parse(run["stdout_lines"])
         for keyword, value in expected.items():
             want = normalise(keyword, value)

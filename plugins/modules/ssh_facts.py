@@ -24,6 +24,9 @@ description:
   - How many Diffie-Hellman moduli in O(moduli_path) are shorter than O(min_moduli_bits).
   - The TCP ports sshd listens on, from C(sshd -T), or from C(ssh.socket) when socket activation is in use, so
     that a firewall opens the port sshd really listens on.
+  - The effective settings for each of O(effective_users) (C(sshd -T -C user=...)), with every C(Match) block
+    applied. A role that writes nothing in a run compares these with what it wants instead of running C(sshd -T)
+    again for each user.
 options:
   admin_users:
     description: Accounts that must be able to log in with a key.
@@ -70,6 +73,14 @@ options:
         without an authorized key; the module cannot see the certificates operators hold.
     type: bool
     default: false
+  effective_users:
+    description:
+      - Users to read sshd's effective settings for (C(sshd -T -C user=<user>,host=localhost,addr=127.0.0.1)), in
+        this order. Empty, nothing is read.
+    type: list
+    elements: str
+    default: []
+    version_added: 0.4.0
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
   - crhq.platform.read_only
@@ -104,6 +115,16 @@ EXAMPLES = r"""
     accepted_algorithms: [ssh-ed25519, sk-ssh-ed25519@openssh.com, rsa-sha2-512, rsa-sha2-256]
     permit_root_login: "no"
   register: ssh
+
+- name: The same read, with the effective settings for root, an admin and a user who is neither
+  crhq.platform.ssh_facts:
+    admin_users: [debian]
+    effective_users: [root, debian, nobody]
+  register: ssh
+
+- name: No Match block weakens them
+  ansible.builtin.assert:
+    that: "ssh.effective | crhq.platform.sshd_mismatches({'PasswordAuthentication': false}) | length == 0"
 """
 
 RETURN = r"""
@@ -240,6 +261,34 @@ weak_moduli:
   returned: always
   type: int
   sample: 0
+effective:
+  description:
+    - One entry per O(effective_users) user, in that order, with sshd's effective settings for a connection of
+      that user; empty when O(effective_users) is, or when sshd is not installed (RV(listen.error) says so).
+    - The shape the P(crhq.platform.sshd_mismatches#filter) filter takes.
+  returned: always
+  type: list
+  elements: dict
+  version_added: 0.4.0
+  contains:
+    user:
+      description: The user.
+      type: str
+      returned: always
+    rc:
+      description: The exit status of C(sshd -T); not 0 when the configuration does not load.
+      type: int
+      returned: always
+    stderr:
+      description: The end of what C(sshd -T) printed on standard error (why the configuration does not load).
+      type: str
+      returned: always
+    stdout_lines:
+      description: What C(sshd -T) printed, one setting a line.
+      type: list
+      elements: str
+      returned: always
+  sample: [{user: root, rc: 0, stdout_lines: ["port 22", "passwordauthentication no"], stderr: ""}]
 """
 
 import grp
@@ -482,10 +531,18 @@ def socket_ports(listen_value):
     return sorted(ports)
 
 
-def listen_facts(module):
+def effective_settings(module, sshd, users):
+    """sshd -T for a connection of each user (every Match block applied), in the order given."""
+    effective = []
+    for user in users:
+        rc, out, err = module.run_command([sshd, "-T", "-C", "user=%s,host=localhost,addr=127.0.0.1" % user])
+        effective.append({"user": user, "rc": rc, "stdout_lines": out.splitlines(), "stderr": err.strip()[-300:]})
+    return effective
+
+
+def listen_facts(module, sshd):
     """Where connections reach sshd: ssh.socket's ports when socket activation is in use, else sshd's own."""
     result = {"ports": [], "config_ports": [], "socket_activated": False, "error": ""}
-    sshd = module.get_bin_path("sshd", opt_dirs=["/usr/sbin"])
     if not sshd:
         result["error"] = "sshd is not installed"
         return result
@@ -534,6 +591,7 @@ def main():
             permit_root_login=dict(type="str",
                                    choices=["yes", "no", "prohibit-password", "without-password", "forced-commands-only"]),
             trusted_user_ca_keys=dict(type="bool", default=False),
+            effective_users=dict(type="list", elements="str", default=[]),
         ),
         supports_check_mode=True,
     )
@@ -548,12 +606,14 @@ def main():
     accepted = effective_algorithms(params["accepted_algorithms"], params["trusted_user_ca_keys"], supported["key_sig"])
     admins = [admin_entry(user, accepted, params["permit_root_login"], params["trusted_user_ca_keys"])
               for user in params["admin_users"]]
+    sshd = module.get_bin_path("sshd", opt_dirs=["/usr/sbin"])
     module.exit_json(
         changed=False,
+        effective=effective_settings(module, sshd, params["effective_users"]) if sshd else [],
         supported=supported,
         accepted_algorithms=accepted,
         admins=admins,
-        listen=listen_facts(module),
+        listen=listen_facts(module, sshd),
         main_config=main_config_facts(module.params["main_config_path"]),
         reachable_admins=reachable_admins(admins, module.params["allow_groups"]),
         weak_moduli=weak_moduli(module.params["moduli_path"], module.params["min_moduli_bits"]),

@@ -88,9 +88,10 @@ def playbook_path(playbook):
     return os.path.join(os.environ["MOLECULE_SCENARIO_DIRECTORY"], playbook)
 
 
-def run_playbook(playbook, *args, limit=None, timeout=1800):
-    """Run a playbook against the scenario's inventory as an operator would; returns a PlaybookRun (no assertion)."""
-    command = ["ansible-playbook", "-i", os.environ["MOLECULE_INVENTORY_FILE"], playbook_path(playbook), *args]
+def run_playbook(playbook, *args, limit=None, timeout=1800, inventory=None):
+    """Run a playbook against the scenario's inventory (or another one) as an operator would; returns a PlaybookRun
+    (no assertion)."""
+    command = ["ansible-playbook", "-i", inventory or os.environ["MOLECULE_INVENTORY_FILE"], playbook_path(playbook), *args]
     if limit:
         command += ["-l", limit]
     started = time.monotonic()
@@ -331,3 +332,27 @@ def ssh_attempt(helper, user, target, *options):
     command = ["ssh", "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null",
                "-o", "ConnectTimeout=5", *options, "%s@%s" % (user, target), "true"]
     return helper.run(" ".join(["%s"] * len(command)), *command)
+
+
+@contextlib.contextmanager
+def fresh_container(name, image="crhq/debian12-systemd:latest"):
+    """A systemd container from a test-bed base image, prepared as scripts/demo prepares its container (apt cache,
+    the verifiers' tools, root's key) and removed afterwards; yields the path of a one-host inventory (group
+    `crhq`) for run_playbook. The container options are scripts/lib.sh's, read from there."""
+    inventory = os.path.join(PROJECT, ".tmp", "%s-inventory.yml" % name)
+    subprocess.run(["docker", "rm", "-f", name], capture_output=True, check=False)
+    start = ('. "%s/scripts/lib.sh"; docker run -d --name "$1" --hostname "$1" --network "$2" "${SYSTEMD_RUN_OPTS[@]}" '
+             '"$3" /lib/systemd/systemd' % PROJECT)
+    subprocess.run(["bash", "-c", start, "start", name, NETWORK, image], capture_output=True, check=True)
+    try:
+        os.makedirs(os.path.dirname(inventory), exist_ok=True)
+        with open(inventory, "w", encoding="utf-8") as handle:
+            json.dump({"crhq": {"hosts": {name: {"ansible_connection": "community.docker.docker"}},
+                                "vars": {"ansible_python_interpreter": "/usr/bin/python3", "certbot_mode": "self_signed",
+                                         "instance_hostname": "%s.test" % name}}}, handle)
+        run_playbook(os.path.join(PROJECT, "molecule", "resources", "prepare.yml"), inventory=inventory).assert_ok()
+        yield inventory
+    finally:
+        subprocess.run(["docker", "rm", "-f", name], capture_output=True, check=False)
+        with contextlib.suppress(FileNotFoundError):
+            os.remove(inventory)

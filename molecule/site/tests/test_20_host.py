@@ -8,7 +8,9 @@ import re
 import time
 
 import pytest
-from crhq_testbed import APT_GET, addresses, converge, get_host, group_hosts, nmap, probe_listener, run_playbook, ssh_attempt
+import testinfra
+from crhq_testbed import (APT_GET, addresses, converge, fresh_container, get_host, group_hosts, nmap, probe_listener, run_playbook,
+                          ssh_attempt)
 
 testinfra_hosts = ["ansible://crhq"]
 
@@ -43,6 +45,48 @@ def test_check_mode_on_a_fresh_host_previews_and_changes_nothing(helper):
     assert not helper.file("/etc/ssh/sshd_config.d/00-crhq-hardening.conf").exists
     assert not helper.file("/etc/crhq").exists
     assert not helper.user("agent").exists and not helper.user("crhq").exists
+
+
+@pytest.fixture(scope="module", name="unprovisioned")
+def fixture_unprovisioned():
+    """A fresh test-bed container prepared as scripts/demo prepares its own (root's key, the SSH client, no SSH
+    server): a host none of the roles ran on. Yields its name, its testinfra host and a one-host inventory."""
+    name = "crhq-site-fresh"
+    with fresh_container(name) as inventory:
+        yield name, testinfra.get_host("docker://" + name), inventory
+
+
+@pytest.mark.helper_only
+def test_a_dry_run_on_a_host_without_an_openssh_server_runs_to_the_end(unprovisioned):
+    """#12: the demo's first dry run. On a host the hardening role would install OpenSSH's server on, the dry run
+    stopped at the edit of /etc/ssh/sshd_config, which did not exist yet (and then at the reload of ssh.service).
+    Now it goes to the end, previews the drop-in, says what it cannot check before the server is installed, and
+    changes nothing."""
+    name, fresh, inventory = unprovisioned
+    assert not fresh.package("openssh-server").is_installed and not fresh.file("/etc/ssh/sshd_config").exists
+    assert fresh.package("openssh-client").is_installed  # ssh -Q: what this OpenSSH knows
+    run = run_playbook("playbooks/site.yml", "--check", "--diff", "--tags", "hardening", inventory=inventory)
+    assert run.returncode == 0 and run.recap[name]["failed"] == 0, run.output[-3000:]
+    assert "Check mode installs nothing: OpenSSH's server is not installed yet" in run.output, run.output[-3000:]
+    blocks = [block for block in run.output.split("\nTASK [") if block.startswith("crhq.platform.hardening : Hardening drop-in")]
+    assert blocks and "changed: [%s]" % name in blocks[0] and "+PasswordAuthentication no" in blocks[0], blocks
+    assert not fresh.package("openssh-server").is_installed
+    assert not fresh.file("/etc/ssh/sshd_config.d/00-crhq-hardening.conf").exists
+
+
+@pytest.mark.helper_only
+def test_a_settings_run_before_any_release_says_to_install_first(unprovisioned):
+    """#12: a run limited to the app's settings (--tags app_config) tries them on the serving release; on a host with
+    no release yet it stops with a message that says so and what to run, before it writes anything."""
+    name, fresh, inventory = unprovisioned
+    assert not fresh.file("/opt/crhq/app/current").exists
+    run = run_playbook("playbooks/site.yml", "--tags", "app_config", inventory=inventory)
+    assert run.returncode != 0 and run.recap[name]["failed"] == 1, run.output[-3000:]
+    said = run.said(name)
+    assert any("a run limited to the tag app_config changes the settings of the serving release, and no release serves "
+               "yet (/opt/crhq/app/current does not exist): run the role with app_install first" in text for text in said), \
+        said or run.output[-3000:]
+    assert not fresh.file("/etc/crhq/app.env").exists and not fresh.file("/opt/crhq").exists
 
 
 def test_process_accounting_records_what_the_agent_ran_and_the_agent_cannot_read_it(host):

@@ -43,3 +43,16 @@ def test_a_missing_keyword_and_list_order_are_reported():
 def test_bad_input_names_the_problem(runs, expected, message):
     with pytest.raises(AnsibleFilterError, match=message):
         sshd_mismatches(runs, expected)
+
+
+def test_ssh_facts_effective_list_is_taken_too():
+    """ssh_facts returns `effective` entries named by `user` (and its rc and stderr) instead of a loop's `item`."""
+    weak = [line.replace("maxauthtries 3", "maxauthtries 6") for line in GOOD]
+    runs = [{"user": "root", "rc": 0, "stdout_lines": GOOD, "stderr": ""},
+            {"user": "debian", "rc": 0, "stdout_lines": weak, "stderr": ""}]
+    assert mismatches(runs, WANTED) == ["for debian, maxauthtries is 6, not 3"]
+
+
+def test_a_configuration_that_does_not_load_is_named_with_sshd_s_message():
+    runs = [{"user": "nobody", "rc": 255, "stdout_lines": [], "stderr": "/etc/ssh/sshd_config.d/x.conf line 1: Bad key"}]
+    assert mismatches(runs, WANTED) == ["for nobody, sshd -T failed (rc 255): /etc/ssh/sshd_config.d/x.conf line 1: Bad key"]

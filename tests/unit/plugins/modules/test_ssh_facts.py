@@ -244,8 +244,11 @@ def test_listen_ports_from_sshd_t_and_from_ssh_socket():
 
 
 def test_the_listen_facts_of_this_machine(tmp_path, capsys):
-    listen = run(capsys, moduli_path=str(tmp_path / "none"))["listen"]
+    result = run(capsys, moduli_path=str(tmp_path / "none"), effective_users=["root", "nobody"])
+    listen = result["listen"]
     if os.path.exists("/usr/sbin/sshd"):
         assert listen["ports"] and listen["error"] == "", listen
+        assert [entry["user"] for entry in result["effective"]] == ["root", "nobody"]
     else:
         assert listen == {"ports": [], "config_ports": [], "socket_activated": False, "error": "sshd is not installed"}
+        assert result["effective"] == []  # nothing to ask; the role's dry run on such a host says so
