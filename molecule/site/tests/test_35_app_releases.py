@@ -202,8 +202,8 @@ def serving_state(host):
 def fixture_settings_trial():
     """Last in this file, after the deployments, with the collection's release serving: one run on both hosts that
     changes only what the serving release runs with and works (two workers), then one limited to the tag app_config
-    that also names no callable in app_wsgi (the trial's timeout shortened; it is in no file), then one limited to
-    the tag app_admin."""
+    that also names no callable in app_wsgi (the trial's timeout shortened; it is in no file), then one that changes
+    the workers again and whose migration fails, then one limited to the tag app_admin."""
     hosts = {name: get_host(name) for name in group_hosts("crhq")}
     seen = {"before": {n: serving_state(h) for n, h in hosts.items()}}
     seen["changed_run"] = run_playbook("converge.yml", "--tags", "app", "-e", json.dumps({"app_workers": 2})).assert_ok()
@@ -211,6 +211,12 @@ def fixture_settings_trial():
     seen["run"] = run_playbook("converge.yml", "--tags", "app_config", "-e", json.dumps(
         {"app_workers": 2, "app_wsgi": "crhq_app.wsgi:no_such_callable", "app_health_timeout": 10}))
     seen["after"] = {n: serving_state(h) for n, h in hosts.items()}
+    # a settings change (three workers) in a run whose migration fails: the app's check is given an option it does not
+    # know, so it says there is something to migrate, and the migration names an app that does not exist
+    seen["migration_run"] = run_playbook("converge.yml", "--tags", "app", "-e", json.dumps(
+        {"app_workers": 3, "app_migrate_check_args": ["migrate", "--check", "--no-such-option"],
+         "app_migrate_args": ["migrate", "no_such_app"]}))
+    seen["after_migration"] = {n: serving_state(h) for n, h in hosts.items()}
     seen["admin_run"] = run_playbook("converge.yml", "--tags", "app_admin")
     return seen
 
@@ -244,3 +250,20 @@ def test_a_settings_change_the_serving_release_fails_with_is_tried_first_and_put
     # the first admin's tag alone: it runs and changes nothing
     admin = settings_trial["admin_run"].assert_ok()
     assert admin.recap[name]["changed"] == 0, admin.output[-3000:]
+
+
+def test_a_failed_migration_puts_back_the_settings_it_wrote_and_leaves_no_copy(host, helper, site, settings_trial):
+    """#12 (nothing half-applied): the settings file and units are written before the migration. A migration that
+    failed left them on disk for the serving release's next restart, untried, with the template's `*~` copies
+    beside them for good. Now the copies go back in place, systemd reads them, and the run fails naming the
+    command and its output; the serving release was not restarted and serves."""
+    name, run = host.backend.get_hostname(), settings_trial["migration_run"]
+    assert run.returncode != 0 and run.recap[name]["failed"] == 1, run.output[-3000:]
+    said = " ".join(" ".join(run.said(name)).split())
+    assert "the migrations of release" in said and "failed (crhq-app migrate no_such_app exited 1)" in said, said[-2000:]
+    assert "keeps serving, with the settings file and units it runs with (put back: %s" % SERVICE_UNIT in said, said[-2000:]
+    assert "No installed app with label" in said, said[-2000:]  # the end of the command's own output
+    before, after = settings_trial["after"][name], settings_trial["after_migration"][name]
+    assert "--workers 3 " not in host.file(SERVICE_UNIT).content_string
+    assert after == before, (before, after)  # same files, same process, no copy left
+    assert https(helper, site, "/healthz")[0] == 200
