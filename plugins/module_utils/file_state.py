@@ -82,3 +82,35 @@ def paths_in_place(found, wanted, contents=None):
         if hashlib.sha1(data).hexdigest() == now["checksum"]:  # the checksum ansible.builtin.find reports
             done.append(path)
     return done
+
+
+def permission_changes(found, targets):
+    """Return the entries of `targets` whose path `found` shows with another mode, or another owner or group where
+    the target names one; a path `found` does not have is left out (there is nothing there to change).
+
+    found   -- the `files` list of ansible.builtin.find or crhq.platform.path_facts (path, mode, pw_name, gr_name)
+    targets -- dicts: path and mode (required), owner and group (optional: left as they are when not given)
+    """
+    if not isinstance(found, list) or not isinstance(targets, list):
+        raise FileStateError("expects a list of found files and a list of targets, got %s and %s"
+                             % (type(found).__name__, type(targets).__name__))
+    by_path = {}
+    for entry in found:
+        if not isinstance(entry, dict) or "path" not in entry:
+            raise FileStateError("a found entry has no path (is this the `files` list of ansible.builtin.find?)")
+        by_path[entry["path"]] = entry
+    changes = []
+    for target in targets:
+        if not isinstance(target, dict) or not target.get("path"):
+            raise FileStateError("a target has no path: %r" % (target,))
+        if "mode" not in target:
+            raise FileStateError("%s: a target needs the mode it must have" % target["path"])
+        mode = _normal_mode(target["mode"], target["path"])
+        now = by_path.get(target["path"])
+        if now is None:
+            continue
+        if (_normal_mode(now.get("mode", ""), target["path"] + " (found)") != mode
+                or target.get("owner", now.get("pw_name")) != now.get("pw_name")
+                or target.get("group", now.get("gr_name")) != now.get("gr_name")):
+            changes.append(target)
+    return changes

@@ -65,7 +65,7 @@ def test_a_dry_run_on_a_host_without_an_openssh_server_runs_to_the_end(unprovisi
     name, fresh, inventory = unprovisioned
     assert not fresh.package("openssh-server").is_installed and not fresh.file("/etc/ssh/sshd_config").exists
     assert fresh.package("openssh-client").is_installed  # ssh -Q: what this OpenSSH knows
-    run = run_playbook("playbooks/site.yml", "--check", "--diff", "--tags", "hardening", inventory=inventory)
+    run = run_playbook("playbooks/site.yml", "--check", "--diff", "--tags", "hardening_ssh", inventory=inventory)
     assert run.returncode == 0 and run.recap[name]["failed"] == 0, run.output[-3000:]
     assert "Check mode installs nothing: OpenSSH's server is not installed yet" in run.output, run.output[-3000:]
     blocks = [block for block in run.output.split("\nTASK [") if block.startswith("crhq.platform.hardening : Hardening drop-in")]
