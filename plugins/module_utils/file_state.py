@@ -26,6 +26,19 @@ def _normal_mode(mode, where):
     return mode.rjust(4, "0")
 
 
+def _found_by_path(found, wanted, what):
+    """The entries of a read (the `files` list of find or path_facts) by path, once both inputs are lists."""
+    if not isinstance(found, list) or not isinstance(wanted, list):
+        raise FileStateError("expects a list of found files and a list of %s, got %s and %s"
+                             % (what, type(found).__name__, type(wanted).__name__))
+    by_path = {}
+    for entry in found:
+        if not isinstance(entry, dict) or "path" not in entry:
+            raise FileStateError("a found entry has no path (is this the `files` list of ansible.builtin.find?)")
+        by_path[entry["path"]] = entry
+    return by_path
+
+
 def paths_in_place(found, wanted, contents=None):
     """Return the paths of `wanted` that `found` shows with the wanted type, owner, group, mode and content.
 
@@ -34,17 +47,10 @@ def paths_in_place(found, wanted, contents=None):
                 mode (default '0644'); a link has src (where it points, as written) and no owner, group or mode
     contents -- path -> the text a file is written with (the rendered template); required for every file
     """
-    if not isinstance(found, list) or not isinstance(wanted, list):
-        raise FileStateError("expects a list of found files and a list of wanted paths, got %s and %s"
-                             % (type(found).__name__, type(wanted).__name__))
+    by_path = _found_by_path(found, wanted, "wanted paths")
     contents = contents or {}
     if not isinstance(contents, dict):
         raise FileStateError("contents must map paths to text, got %s" % type(contents).__name__)
-    by_path = {}
-    for entry in found:
-        if not isinstance(entry, dict) or "path" not in entry:
-            raise FileStateError("a found entry has no path (is this the `files` list of ansible.builtin.find?)")
-        by_path[entry["path"]] = entry
     done = []
     for want in wanted:
         if not isinstance(want, dict) or not want.get("path"):
@@ -91,14 +97,7 @@ def permission_changes(found, targets):
     found   -- the `files` list of ansible.builtin.find or crhq.platform.path_facts (path, mode, pw_name, gr_name)
     targets -- dicts: path and mode (required), owner and group (optional: left as they are when not given)
     """
-    if not isinstance(found, list) or not isinstance(targets, list):
-        raise FileStateError("expects a list of found files and a list of targets, got %s and %s"
-                             % (type(found).__name__, type(targets).__name__))
-    by_path = {}
-    for entry in found:
-        if not isinstance(entry, dict) or "path" not in entry:
-            raise FileStateError("a found entry has no path (is this the `files` list of ansible.builtin.find?)")
-        by_path[entry["path"]] = entry
+    by_path = _found_by_path(found, targets, "targets")
     changes = []
     for target in targets:
         if not isinstance(target, dict) or not target.get("path"):
