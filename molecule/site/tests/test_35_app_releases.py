@@ -242,7 +242,7 @@ def test_a_settings_change_the_serving_release_fails_with_is_tried_first_and_put
     assert run.returncode != 0 and run.recap[name]["failed"] == 1, run.output[-3000:]
     said = " ".join(" ".join(run.said(name)).split())
     assert "with the settings of this run failed its health check" in said, said[-2000:]
-    assert "keeps serving, with the settings file and units it ran with (put back: %s" % SERVICE_UNIT in said, said[-2000:]
+    assert "keeps serving, with the settings file and units it runs with (put back: %s" % SERVICE_UNIT in said, said[-2000:]
     assert "no_such_callable" in said  # the tail of the trial's own log: gunicorn could not find it
     assert "crhq_app.wsgi:application" in before["exec"] and after == before
     assert https(helper, site, "/healthz")[0] == 200
