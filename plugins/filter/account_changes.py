@@ -60,10 +60,12 @@ _value:
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.crhq.platform.plugins.module_utils import accounts
-
 
 def account_changes(read, wanted):
+    # imported when called, not with this file, which ansible-core loads to find other filters by name
+    # (plugin_utils/certificates.py, _cryptography)
+    from ansible_collections.crhq.platform.plugins.module_utils import accounts
+
     if not isinstance(read, dict) or not isinstance(wanted, dict):
         raise AnsibleFilterError("account_changes: needs host_facts's accounts and a dict of the wanted user")
     try:

@@ -54,10 +54,12 @@ _value:
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.crhq.platform.plugins.module_utils import accounts
-
 
 def home_directories(read, root_mode="0700", mode="0750"):
+    # imported when called, not with this file, which ansible-core loads to find other filters by name
+    # (plugin_utils/certificates.py, _cryptography)
+    from ansible_collections.crhq.platform.plugins.module_utils import accounts
+
     if not isinstance(read, dict):
         raise AnsibleFilterError("home_directories: needs host_facts's accounts, a dict")
     try:

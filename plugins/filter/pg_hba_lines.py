@@ -75,14 +75,17 @@ _value:
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.crhq.platform.plugins.module_utils.pg_hba import VARIABLE, HbaEntryError, render_lines
 from ansible_collections.crhq.platform.plugins.plugin_utils.filters import filter_function
 
 
-def pg_hba_lines(entries, name=VARIABLE):
+def pg_hba_lines(entries, name=None):
+    # imported when called, not with this file, which ansible-core loads to find other filters by name
+    # (plugin_utils/certificates.py, _cryptography)
+    from ansible_collections.crhq.platform.plugins.module_utils import pg_hba
+
     try:
-        return render_lines(entries, name)
-    except HbaEntryError as exc:
+        return pg_hba.render_lines(entries, pg_hba.VARIABLE if name is None else name)
+    except pg_hba.HbaEntryError as exc:
         raise AnsibleFilterError("pg_hba_lines: %s" % exc) from None
 
 

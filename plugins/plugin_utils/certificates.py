@@ -11,12 +11,6 @@ from __future__ import annotations
 
 import datetime
 
-try:
-    from cryptography import x509
-    from cryptography.hazmat.primitives.asymmetric import ec, rsa
-except ImportError:  # pragma: no cover - reported when the function is called
-    x509 = None
-
 KEY_TYPES = ("ecdsa", "rsa")
 
 
@@ -31,7 +25,19 @@ def _not_after(cert):
     return value
 
 
-def _dns_names(cert):
+def _cryptography():
+    """cryptography's x509 and key modules, imported on the first decision rather than with this file.
+
+    To find one filter of a collection, ansible-core loads the collection's filter files in name order, in the worker
+    process of each task that uses it: an import of x509 at the top (about 20 ms) would slow down every task that
+    uses any crhq.platform filter named after certificate_renewal, whether or not it decides about a certificate.
+    """
+    from cryptography import x509
+    from cryptography.hazmat.primitives.asymmetric import ec, rsa
+    return x509, ec, rsa
+
+
+def _dns_names(x509, cert):
     try:
         extension = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName)
     except x509.ExtensionNotFound:
@@ -39,7 +45,7 @@ def _dns_names(cert):
     return extension.value.get_values_for_type(x509.DNSName)
 
 
-def _key_reason(key, key_type, elliptic_curve, rsa_key_size):
+def _key_reason(ec, rsa, key, key_type, elliptic_curve, rsa_key_size):
     if key_type == "ecdsa":
         if not isinstance(key, ec.EllipticCurvePublicKey):
             return "its key is not an ECDSA key"
@@ -60,8 +66,10 @@ def renewal_reason(pem, names, key_type="ecdsa", elliptic_curve="secp384r1", rsa
     `renew_before_days`, when it is not self-signed, when its DNS names are not exactly `names`, or when its key is
     not of `key_type` (ECDSA on `elliptic_curve`, or RSA of `rsa_key_size` bits).
     """
-    if x509 is None:
-        raise CertificateError("the Python library cryptography is not installed on the controller")
+    try:
+        x509, ec, rsa = _cryptography()
+    except ImportError:  # pragma: no cover - ansible-core itself depends on cryptography
+        raise CertificateError("the Python library cryptography is not installed on the controller") from None
     if key_type not in KEY_TYPES:
         raise CertificateError("key_type must be one of %s, not %r" % (", ".join(KEY_TYPES), key_type))
     if isinstance(names, (str, bytes)) or not names:
@@ -79,7 +87,7 @@ def renewal_reason(pem, names, key_type="ecdsa", elliptic_curve="secp384r1", rsa
         return "it expires within %d days" % int(renew_before_days)
     if cert.issuer != cert.subject:
         return "it is not self-signed"
-    if sorted(_dns_names(cert)) != sorted(str(name) for name in names):
-        return "it names %s, not %s" % (", ".join(sorted(_dns_names(cert))) or "no DNS name",
+    if sorted(_dns_names(x509, cert)) != sorted(str(name) for name in names):
+        return "it names %s, not %s" % (", ".join(sorted(_dns_names(x509, cert))) or "no DNS name",
                                         ", ".join(sorted(str(name) for name in names)))
-    return _key_reason(cert.public_key(), key_type, elliptic_curve, rsa_key_size)
+    return _key_reason(ec, rsa, cert.public_key(), key_type, elliptic_curve, rsa_key_size)
