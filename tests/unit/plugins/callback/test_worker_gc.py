@@ -25,7 +25,7 @@ def _freeze_count_in_a_forked_child():
         os.waitpid(pid, 0)
 
 
-def test_it_needs_enabling_and_prints_nothing():
+def test_it_is_an_aggregate_callback_that_needs_enabling():
     plugin = worker_gc.CallbackModule
     assert plugin.CALLBACK_NEEDS_ENABLED is True
     assert plugin.CALLBACK_TYPE == "aggregate"
