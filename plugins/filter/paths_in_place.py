@@ -29,11 +29,16 @@ options:
       - A V(link) has C(src), where it points as written in the link (the C(lnk_target) that
         M(crhq.platform.path_facts) returns), and is in place when it is a symbolic link to C(src), whatever its owner
         and mode (M(ansible.builtin.file) with O(ansible.builtin.file#module:state=link) manages neither by default).
+      - A file with C(secret) V(true) is one a module generates on the host (M(crhq.platform.secret)) and that is never
+        read back; it is in place when it is a regular file with the wanted owner, group and mode, and needs no entry
+        in O(contents). Read it with O(crhq.platform.host_facts#module:private_paths), which returns no checksum of it.
     type: list
     elements: dict
     required: true
   contents:
-    description: Path to the text each file is written with (for example the rendered template); every file needs one.
+    description:
+      - Path to the text each file is written with (for example the rendered template); every file but a C(secret)
+        one needs one.
     type: dict
     default: {}
 """

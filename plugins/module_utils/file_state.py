@@ -44,8 +44,10 @@ def paths_in_place(found, wanted, contents=None):
 
     found    -- the `files` list of ansible.builtin.find (path, isreg, isdir, pw_name, gr_name, mode, checksum)
     wanted   -- dicts: path (required), state file|directory|link (default file), owner and group (default root),
-                mode (default '0644'); a link has src (where it points, as written) and no owner, group or mode
-    contents -- path -> the text a file is written with (the rendered template); required for every file
+                mode (default '0644'); a link has src (where it points, as written) and no owner, group or mode;
+                a file with secret true (one a module generates, never read back) is compared by type, owner, group
+                and mode only
+    contents -- path -> the text a file is written with (the rendered template); required for every other file
     """
     by_path = _found_by_path(found, wanted, "wanted paths")
     contents = contents or {}
@@ -60,7 +62,10 @@ def paths_in_place(found, wanted, contents=None):
         if state not in STATES:
             raise FileStateError("%s: state must be file, directory or link, got %r" % (path, state))
         mode = _normal_mode(want.get("mode", "0644"), path)
-        if state == "file" and path not in contents:
+        secret = bool(want.get("secret", False))
+        if secret and state != "file":
+            raise FileStateError("%s: only a file can be a secret, not a %s" % (path, state))
+        if state == "file" and not secret and path not in contents:
             raise FileStateError("%s: no content given to compare the file with" % path)
         if state == "link" and not want.get("src"):
             raise FileStateError("%s: a link needs src, where it points" % path)
@@ -80,6 +85,9 @@ def paths_in_place(found, wanted, contents=None):
                 done.append(path)
             continue
         if not now.get("isreg"):
+            continue
+        if secret:  # its content is the module's to make, and is never read back to compare
+            done.append(path)
             continue
         if "checksum" not in now:
             raise FileStateError("%s: the find result has no checksum (run ansible.builtin.find with get_checksum: true)" % path)

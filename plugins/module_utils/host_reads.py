@@ -258,3 +258,91 @@ def read_units(module, names):
         raise UnitReadError("cannot read what systemctl show printed: %s" % exc, rc=rc, stdout=out, stderr=err) from None
     settled, unsettled = classify(units)
     return units, settled, unsettled
+
+
+# The read-only programs whose output a role parses (crhq.platform.host_facts's outputs), each with its fixed
+# arguments: a name cannot run anything else. The roles parse the text with the collection's filters
+# (crhq.platform.postgresql_cluster, crhq.platform.ufw_plan), as they did the command task's.
+OUTPUTS = {
+    "pg_lsclusters": ["pg_lsclusters", "--no-header"],
+    "ufw_status": ["ufw", "status", "verbose"],
+}
+
+
+def read_outputs(module, names):
+    """name -> {rc, stdout, stderr, stdout_lines} (what a command task registers) for each program of OUTPUTS named,
+    or None for one that is not installed. A program that exits non-zero is returned as it ran: the role decides."""
+    outputs = {}
+    for name in names:
+        argv = OUTPUTS[name]
+        program = module.get_bin_path(argv[0], opt_dirs=["/usr/sbin", "/sbin"])
+        if program is None:
+            outputs[name] = None
+            continue
+        rc, out, err = module.run_command([program] + argv[1:])
+        outputs[name] = {"cmd": [program] + argv[1:], "rc": rc, "stdout": out, "stderr": err,
+                         "stdout_lines": out.splitlines()}
+    return outputs
+
+
+class HealthError(Exception):
+    """A health request that cannot be made as given (not an http:// URL); the message says why."""
+
+
+def health_target(url):
+    """(host, request target) of an http://HOST/PATH URL; HealthError for any other."""
+    from urllib.parse import urlsplit  # pylint: disable=import-outside-toplevel
+
+    parts = urlsplit(url)
+    if parts.scheme != "http" or not parts.hostname:
+        raise HealthError("url must be http://HOST/PATH (the request goes through the socket), got %r" % url)
+    return parts.netloc, (parts.path or "/") + ("?" + parts.query if parts.query else "")
+
+
+def read_health(socket_path, url, headers, timeout):
+    """{status, msg}: the status code of an HTTP GET of url through the UNIX socket socket_path (the Host header from
+    the URL, then headers), or status None with the reason when no answer came. The body is never returned."""
+    import http.client  # pylint: disable=import-outside-toplevel
+    import socket  # pylint: disable=import-outside-toplevel
+
+    host, target = health_target(url)
+
+    class UnixConnection(http.client.HTTPConnection):
+        def connect(self):
+            self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            self.sock.settimeout(timeout)
+            self.sock.connect(socket_path)
+
+    conn = UnixConnection(host, timeout=timeout)
+    try:
+        conn.request("GET", target, headers=dict(headers))
+        response = conn.getresponse()
+        response.read(1 << 16)
+        return {"status": response.status, "msg": "HTTP %d %s" % (response.status, response.reason)}
+    except (OSError, http.client.HTTPException) as exc:
+        return {"status": None, "msg": "no answer through %s: %s" % (socket_path, exc)}
+    finally:
+        conn.close()
+
+
+def read_listings(module, directories):
+    """directory -> the find-like entries (no checksum) of what it holds, sorted by name, or None for a directory that
+    does not exist; PathError for one that is not a directory or cannot be listed."""
+    listings = {}
+    for directory in directories:
+        if directory in listings:
+            continue
+        try:
+            names = sorted(os.listdir(directory))
+        except OSError as exc:
+            if exc.errno == errno.ENOENT:
+                listings[directory] = None
+                continue
+            raise PathError("%s: cannot be listed: %s" % (directory, exc.strerror or exc)) from None
+        entries = []
+        for name in names:
+            entry = read_path(module, os.path.join(directory, name), False)
+            if entry is not None:  # removed between the listing and the read
+                entries.append(entry)
+        listings[directory] = entries
+    return listings

@@ -35,6 +35,24 @@ options:
     type: list
     elements: str
     default: []
+  private_paths:
+    description:
+      - Absolute paths of files that hold a secret (a password or key a module generated on the host), read as
+        O(paths) are but never checksummed or opened, so nothing derived from their content is returned.
+      - Returned with O(paths), in RV(paths.files) (with no C(checksum)) and RV(paths.missing), for
+        P(crhq.platform.paths_in_place#filter) to find them in place by type, owner, group and mode, and a role to
+        skip the module that would make them.
+    type: list
+    elements: str
+    default: []
+  listings:
+    description:
+      - Absolute paths of directories whose entries (not recursively, hidden ones included) are read as O(paths) are,
+        without checksums, for a role that keeps a varying set of entries there (the app role's releases).
+      - A directory that does not exist is returned as V(null); a path that is not a directory fails the task.
+    type: list
+    elements: str
+    default: []
   contents:
     description:
       - Absolute paths of small text files (configuration, lists) to return whole, decoded as UTF-8 (a byte that is
@@ -45,6 +63,43 @@ options:
     type: list
     elements: str
     default: []
+  outputs:
+    description:
+      - Read-only programs whose output the role parses, run with the other reads instead of a command task each.
+        V(pg_lsclusters) runs C(pg_lsclusters --no-header) (PostgreSQL's clusters) and V(ufw_status) runs
+        C(ufw status verbose) (the firewall's rules and policies, as ufw loaded them).
+      - Only these programs, with these arguments, can be named; nothing that changes the host.
+      - A program that is not installed is returned as V(null); one that exits non-zero is returned as it ran, for the
+        role to decide (a role whose package install changed something runs the program again after it).
+    type: list
+    elements: str
+    choices: [pg_lsclusters, ufw_status]
+    default: []
+  health:
+    description:
+      - An HTTP GET through a service's own UNIX socket (behind any proxy), whose status code is returned in
+        RV(health), so a role that checks that its service answers needs no M(ansible.builtin.uri) task while nothing
+        restarted it since this read. The body is never returned.
+      - A socket-activated service is started by the request, as by any client's; a role leaves this out of a
+        check-mode run.
+    type: dict
+    suboptions:
+      socket:
+        description: The UNIX socket to connect to.
+        type: path
+        required: true
+      url:
+        description: C(http://HOST/PATH); HOST is sent as the C(Host) header.
+        type: str
+        required: true
+      headers:
+        description: More request headers.
+        type: dict
+        default: {}
+      timeout:
+        description: Seconds to wait for the connection and the answer.
+        type: int
+        default: 10
   accounts:
     description:
       - Whether to read the local accounts (C(/etc/passwd), C(/etc/group)) and the kind of password each user has
@@ -81,7 +136,8 @@ extends_documentation_fragment:
   - crhq.platform.read_only
 notes:
   - dpkg's database is read only when O(packages) names a package, systemctl runs only when O(units) names a
-    unit, C(/proc/self/status) is read only with O(capabilities), and the account files only with O(accounts).
+    unit, a program of O(outputs) only when named, C(/proc/self/status) is read only with O(capabilities), and the
+    account files only with O(accounts).
   - A role parses what O(contents) returns with the collection's filters (P(crhq.platform.key_value_changes#filter)
     for C(/etc/login.defs), for instance), not in long Jinja.
   - Only the standard library is needed on the managed host.
@@ -203,6 +259,15 @@ units:
       elements: str
       returned: always
       sample: [crhq-backup.timer]
+listings:
+  description:
+    - The entries of each directory of O(listings), by directory, sorted by name, each with the keys of an entry of
+      RV(paths.files) but C(checksum); V(null) for a directory that does not exist.
+    - Empty unless O(listings) names a directory.
+  returned: always
+  type: dict
+  sample: {/opt/crhq/app/releases: [{path: /opt/crhq/app/releases/crhq-app-0.1.0-3f2a9c1e, isdir: true, mtime: 1796323176.8,
+           mode: "0755", pw_name: root, gr_name: root}]}
 contents:
   description:
     - The text of each path of O(contents), by path; V(null) for one that does not exist.
@@ -233,6 +298,23 @@ accounts:
       type: dict
       returned: with O(accounts)
       sample: {agent: {gid: 998, members: []}}
+outputs:
+  description:
+    - What each program of O(outputs) printed, by name, with the keys a command task registers (C(cmd), C(rc),
+      C(stdout), C(stderr), C(stdout_lines)); V(null) for one that is not installed.
+    - Empty unless O(outputs) names a program.
+  returned: always
+  type: dict
+  sample: {pg_lsclusters: {cmd: [/usr/bin/pg_lsclusters, --no-header], rc: 0, stderr: "",
+           stdout: "15  main    5432 online postgres /var/lib/postgresql/15/main /var/log/postgresql/postgresql-15-main.log",
+           stdout_lines: ["15  main    5432 online postgres /var/lib/postgresql/15/main /var/log/postgresql/postgresql-15-main.log"]}}
+health:
+  description:
+    - With O(health), C(status), the HTTP status code of the answer (V(null) when none came, for want of a socket, a
+      refused or closed connection or a timeout), and C(msg), the status line or why there was none; empty otherwise.
+  returned: always
+  type: dict
+  sample: {status: 200, msg: HTTP 200 OK}
 capabilities:
   description:
     - The capability names of the bounding set, sorted, lower case as C(capsh) prints them (C(cap_<number>) for one
@@ -248,9 +330,11 @@ from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.crhq.platform.plugins.module_utils import dpkg_status, systemd_units
 from ansible_collections.crhq.platform.plugins.module_utils.accounts import AccountsError, read_accounts
-from ansible_collections.crhq.platform.plugins.module_utils.host_reads import (CapabilityError, PathError,
-                                                                               UnitReadError, read_bounding_set,
-                                                                               read_contents, read_database,
+from ansible_collections.crhq.platform.plugins.module_utils.host_reads import (OUTPUTS, CapabilityError, HealthError,
+                                                                               PathError, UnitReadError, health_target,
+                                                                               read_bounding_set, read_contents,
+                                                                               read_database, read_health, read_listings,
+                                                                               read_outputs,
                                                                                read_paths, read_units, relative_paths)
 
 
@@ -259,18 +343,27 @@ def main():
         argument_spec=dict(
             packages=dict(type="list", elements="str", default=[]),
             paths=dict(type="list", elements="str", default=[]),
+            private_paths=dict(type="list", elements="str", default=[]),
+            listings=dict(type="list", elements="str", default=[]),
             contents=dict(type="list", elements="str", default=[]),
             get_checksum=dict(type="bool", default=True),
             units=dict(type="list", elements="str", default=[]),
             capabilities=dict(type="bool", default=False),
             accounts=dict(type="bool", default=False),
+            outputs=dict(type="list", elements="str", default=[], choices=sorted(OUTPUTS)),
+            health=dict(type="dict", options=dict(
+                socket=dict(type="path", required=True),
+                url=dict(type="str", required=True),
+                headers=dict(type="dict", default={}),
+                timeout=dict(type="int", default=10),
+            )),
             status_file=dict(type="path", default="/var/lib/dpkg/status"),
         ),
         supports_check_mode=True,
     )
     params = module.params
     # every option checked before anything is read: a wrong value fails the same on any host
-    for option in ("paths", "contents"):
+    for option in ("paths", "private_paths", "listings", "contents"):
         relative = relative_paths(params[option])
         if relative:
             module.fail_json(msg="%s must be absolute; not absolute: %s" % (option, ", ".join(repr(path) for path in relative)))
@@ -283,6 +376,11 @@ def main():
     except systemd_units.SystemdUnitsError as exc:
         module.fail_json(msg="units: %s" % exc)
 
+    if params["health"]:
+        try:
+            health_target(params["health"]["url"])
+        except HealthError as exc:
+            module.fail_json(msg="health: %s" % exc)
     packages = {"installed": {}, "missing": []}
     if params["packages"]:
         try:
@@ -292,8 +390,14 @@ def main():
         packages = {"installed": installed, "missing": missing}
     try:
         files, missing_paths = read_paths(module, params["paths"], params["get_checksum"])
+        private = [path for path in params["private_paths"] if path not in params["paths"]]
+        private_files, missing_private = read_paths(module, private, False)
     except PathError as exc:
         module.fail_json(msg=str(exc))
+    try:
+        listings = read_listings(module, params["listings"])
+    except PathError as exc:
+        module.fail_json(msg="listings: %s" % exc)
     try:
         contents = read_contents(params["contents"])
     except PathError as exc:
@@ -314,7 +418,14 @@ def main():
             accounts = read_accounts()
         except AccountsError as exc:
             module.fail_json(msg=str(exc))
-    module.exit_json(changed=False, accounts=accounts, packages=packages, paths={"files": files, "missing": missing_paths},
+    outputs = read_outputs(module, list(dict.fromkeys(params["outputs"])))
+    health = {}
+    if params["health"]:
+        request = params["health"]
+        health = read_health(request["socket"], request["url"], request["headers"], request["timeout"])
+    module.exit_json(changed=False, accounts=accounts, outputs=outputs, health=health, packages=packages,
+                     paths={"files": files + private_files, "missing": missing_paths + missing_private},
+                     listings=listings,
                      units={"units": units, "settled": settled, "unsettled": unsettled}, contents=contents,
                      capabilities=capabilities)
 

@@ -113,6 +113,22 @@ def test_a_link_is_in_place_when_it_points_where_wanted():
     assert FILTER(found, want) == ["/tls/fullchain.pem"]
 
 
+def test_a_secret_file_is_in_place_by_type_owner_group_and_mode_without_its_content(tree, capsys):
+    """A password the secret module made is never read back: host_facts's private_paths read has no checksum of it."""
+    from ansible_collections.crhq.platform.plugins.modules import host_facts  # pylint: disable=import-outside-toplevel
+    (tree / "restic.password").write_text("s3cret\n")
+    (tree / "restic.password").chmod(0o600)
+    (tree / "open.password").write_text("s3cret\n")
+    (tree / "open.password").chmod(0o644)
+    read = run_module(host_facts.main, capsys, private_paths=[str(tree / name) for name in
+                                                              ("restic.password", "open.password", "conf.d", "gone.password")])
+    assert not any("checksum" in entry for entry in read["paths"]["files"]), read
+    assert read["paths"]["missing"] == [str(tree / "gone.password")]
+    want = [{"path": str(tree / name), "owner": ME, "group": MY_GROUP, "mode": "0600", "secret": True}
+            for name in ("restic.password", "open.password", "conf.d", "gone.password")]
+    assert FILTER(read["paths"]["files"], want) == [str(tree / "restic.password")]
+
+
 @pytest.mark.parametrize("found, want, text, message", [
     ("not a list", [], {}, "expects a list of found files and a list of wanted paths, got str and list"),
     ([{"mode": "0644"}], [], {}, "a found entry has no path"),
@@ -122,6 +138,7 @@ def test_a_link_is_in_place_when_it_points_where_wanted():
     ([], [{"path": "/x", "mode": 420}], {"/x": ""}, "/x: mode must be an octal string such as '0644', got 420"),
     ([], [{"path": "/x", "mode": "u=rw"}], {"/x": ""}, "/x: mode must be an octal string"),
     ([], [{"path": "/x"}], {}, "/x: no content given to compare the file with"),
+    ([], [{"path": "/x", "state": "directory", "secret": True}], {}, "/x: only a file can be a secret, not a directory"),
     ([], [], ["not", "a", "dict"], "contents must map paths to text, got list"),
     ([{"path": "/x", "isreg": True, "pw_name": "root", "gr_name": "root", "mode": "0644"}], [{"path": "/x"}], {"/x": ""},
      "/x: the find result has no checksum (run ansible.builtin.find with get_checksum: true)"),

@@ -61,6 +61,116 @@ def test_checksums_can_be_left_out(capsys, tree):
     assert not any("checksum" in entry for entry in out["paths"]["files"])
 
 
+def test_a_secret_is_read_with_the_paths_and_never_checksummed(capsys, tree):
+    out = result(capsys, host_facts.main, paths=tree[:2], private_paths=tree[2:])
+    assert out["paths"]["missing"] == tree[3:]
+    by_path = {entry["path"]: entry for entry in out["paths"]["files"]}
+    assert list(by_path) == tree[:3]
+    assert "checksum" in by_path[tree[1]] and "checksum" not in by_path[tree[2]]
+    assert by_path[tree[2]]["mode"] == "0600" and by_path[tree[2]]["isreg"]
+    # a path given as both is read once, as a path
+    both = result(capsys, host_facts.main, paths=tree[1:2], private_paths=tree[1:2])
+    assert [entry["path"] for entry in both["paths"]["files"]] == tree[1:2] and "checksum" in both["paths"]["files"][0]
+
+
+def test_outputs_run_only_their_fixed_programs_and_say_which_are_missing(capsys, monkeypatch, tmp_path):
+    """pg_lsclusters (a stand-in on PATH printing one cluster) runs with its one argument; a program that is not
+    installed is null; a non-zero exit is returned as it ran; a name outside the list is refused before any read."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    fake = bin_dir / "pg_lsclusters"
+    fake.write_text('#!/bin/sh\necho "$@" > %s/args\necho "15  main    5432 online postgres /var/lib/postgresql/15/main -"\n'
+                    % tmp_path)
+    fake.chmod(0o755)
+    failing = bin_dir / "crhq-failing-ufw"
+    failing.write_text("#!/bin/sh\necho 'ERROR: You need to be root to run this script' >&2\nexit 1\n")
+    failing.chmod(0o755)
+    monkeypatch.setenv("PATH", str(bin_dir))
+    monkeypatch.setitem(host_reads.OUTPUTS, "ufw_status", ["crhq-failing-ufw", "status", "verbose"])
+    out = result(capsys, host_facts.main, outputs=["pg_lsclusters", "ufw_status", "pg_lsclusters"])
+    assert (tmp_path / "args").read_text() == "--no-header\n"
+    assert out["outputs"]["pg_lsclusters"]["rc"] == 0
+    assert out["outputs"]["pg_lsclusters"]["stdout_lines"] == ["15  main    5432 online postgres /var/lib/postgresql/15/main -"]
+    assert out["outputs"]["ufw_status"]["rc"] == 1 and "be root" in out["outputs"]["ufw_status"]["stderr"]
+    monkeypatch.setitem(host_reads.OUTPUTS, "ufw_status", ["crhq-no-such-program", "status", "verbose"])
+    assert result(capsys, host_facts.main, outputs=["ufw_status"])["outputs"] == {"ufw_status": None}
+    assert result(capsys, host_facts.main)["outputs"] == {}
+    refused = run_module(host_facts.main, capsys, outputs=["rm"])
+    assert refused["failed"] and "value of outputs must be one or more of: pg_lsclusters, ufw_status" in refused["msg"], refused
+
+
+@pytest.fixture(name="app_socket")
+def fixture_app_socket(tmp_path):
+    """A real HTTP server on a UNIX socket: /healthz answers 200 only with the app's Host and X-Forwarded-Proto,
+    /broken 500; it records each request's path and headers."""
+    import http.server  # pylint: disable=import-outside-toplevel
+    import socketserver  # pylint: disable=import-outside-toplevel
+    import threading  # pylint: disable=import-outside-toplevel
+
+    seen = []
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802 pylint: disable=invalid-name
+            seen.append((self.path, self.headers.get("Host"), self.headers.get("X-Forwarded-Proto")))
+            ok = self.path == "/healthz" and self.headers.get("Host") == "crhq.example.com" \
+                and self.headers.get("X-Forwarded-Proto") == "https"
+            self.send_response(200 if ok else 500)
+            self.end_headers()
+            self.wfile.write(b"a body that is never returned")
+
+        def log_message(self, *args):  # pylint: disable=arguments-differ
+            pass
+
+        def address_string(self):
+            return "unix"
+
+    class Server(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):
+        daemon_threads = True
+
+    path = str(tmp_path / "app.sock")
+    server = Server(path, Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield path, seen
+    server.shutdown()
+    server.server_close()
+
+
+def test_health_is_the_status_of_a_get_through_the_socket(capsys, app_socket, tmp_path):
+    path, seen = app_socket
+    request = {"socket": path, "url": "http://crhq.example.com/healthz", "headers": {"X-Forwarded-Proto": "https"}}
+    out = result(capsys, host_facts.main, health=request)
+    assert out["health"] == {"status": 200, "msg": "HTTP 200 OK"}
+    assert seen == [("/healthz", "crhq.example.com", "https")]
+    assert "never returned" not in str(out)
+    assert result(capsys, host_facts.main, health=dict(request, url="http://crhq.example.com/broken"))["health"]["status"] == 500
+    assert result(capsys, host_facts.main, health=dict(request, headers={}))["health"]["status"] == 500
+    gone = result(capsys, host_facts.main, health=dict(request, socket=str(tmp_path / "none.sock")))["health"]
+    assert gone["status"] is None and gone["msg"].startswith("no answer through %s: " % (tmp_path / "none.sock")), gone
+    assert result(capsys, host_facts.main)["health"] == {}
+    refused = run_module(host_facts.main, capsys, health=dict(request, url="https://crhq.example.com/healthz"),
+                         units=["nginx.service"])
+    assert refused["failed"] and refused["msg"].startswith("health: url must be http://HOST/PATH"), refused
+    assert len(seen) == 3
+
+
+def test_listings_read_each_entry_of_a_directory_without_checksums(capsys, tmp_path):
+    releases = tmp_path / "releases"
+    releases.mkdir()
+    (releases / "0.1.0-b").mkdir()
+    (releases / "0.1.0-a").mkdir()
+    (releases / ".hidden").write_text("x")
+    (releases / "current").symlink_to(releases / "0.1.0-a")
+    out = result(capsys, host_facts.main, listings=[str(releases), str(tmp_path / "gone"), str(releases)])
+    entries = out["listings"][str(releases)]
+    assert [entry["path"] for entry in entries] == [str(releases / name) for name in (".hidden", "0.1.0-a", "0.1.0-b", "current")]
+    assert [entry["isdir"] for entry in entries] == [False, True, True, False] and entries[3]["islnk"]
+    assert not any("checksum" in entry for entry in entries) and all("mtime" in entry for entry in entries)
+    assert out["listings"][str(tmp_path / "gone")] is None and len(out["listings"]) == 2
+    refused = run_module(host_facts.main, capsys, listings=[str(releases / ".hidden")])
+    assert refused["failed"] and refused["msg"] == "listings: %s: cannot be listed: Not a directory" % (releases / ".hidden")
+
+
 def test_what_is_not_asked_for_is_not_read(capsys, systemctl, tmp_path):
     """No unit: systemctl is not run. No package: dpkg's database is not opened (this one does not exist)."""
     out = result(capsys, host_facts.main, paths=[str(tmp_path)], status_file=str(tmp_path / "no-dpkg" / "status"))
@@ -72,6 +182,7 @@ def test_what_is_not_asked_for_is_not_read(capsys, systemctl, tmp_path):
 
 @pytest.mark.parametrize("args, message", [
     ({"paths": ["etc/example.conf"]}, "paths must be absolute; not absolute: 'etc/example.conf'"),
+    ({"private_paths": ["restic.password"]}, "private_paths must be absolute; not absolute: 'restic.password'"),
     ({"packages": ["nginx=1.22.1-9"]}, "packages: "),
     ({"units": ["crhq-agent@.service"]}, "units: "),
 ])
