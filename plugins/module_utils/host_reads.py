@@ -346,3 +346,16 @@ def read_listings(module, directories):
                 entries.append(entry)
         listings[directory] = entries
     return listings
+
+
+def expand_patterns(patterns):
+    """The existing paths each absolute shell pattern matches (Python's glob, no hidden entries for `*`), sorted, in
+    the order of the patterns, each once."""
+    import glob  # pylint: disable=import-outside-toplevel
+
+    matched = []
+    for pattern in patterns:
+        for path in sorted(glob.glob(pattern)):
+            if path not in matched:
+                matched.append(path)
+    return matched

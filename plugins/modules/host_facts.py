@@ -18,6 +18,9 @@ description:
     the shape that module returns.
   - Every remote module call costs a role about a fifth of a second on a re-run, whatever it does. A role that
     reads its packages, its files and its units at the start of a run makes one call for all three.
+  - It also reads, on request, what a role would otherwise ask with a task of its own, in the same call - the text
+    of small files, the local accounts, a directory's entries, the output of a few read-only programs, what
+    M(crhq.platform.ssh_facts) reads, and a service's health through its own socket.
   - A path is read before any package is installed. A role whose packages bring files it manages reads those
     paths again with M(crhq.platform.path_facts) after an install that changed something.
   - Each option is checked before anything is read, and a read that fails makes the task fail with the message
@@ -32,6 +35,16 @@ options:
   paths:
     description:
       - Absolute paths to read, as O(crhq.platform.path_facts#module:paths) takes them.
+    type: list
+    elements: str
+    default: []
+  patterns:
+    description:
+      - Absolute shell patterns (C(*), C(?) and C([...]) as Python's C(glob) takes them; C(*) matches no hidden entry)
+        of paths to read as O(paths) are, for a role whose paths depend on what the host has (the configuration
+        directory of the PostgreSQL cluster a read of O(outputs) chooses).
+      - What each matches is in RV(paths.files); a pattern that matches nothing adds nothing, and nothing to
+        RV(paths.missing).
     type: list
     elements: str
     default: []
@@ -75,6 +88,22 @@ options:
     elements: str
     choices: [pg_lsclusters, ufw_status]
     default: []
+  ssh:
+    description:
+      - The options of M(crhq.platform.ssh_facts), as that module takes them, to read what it reads (the algorithms
+        the installed OpenSSH knows, the admin users' keys, weak moduli, sshd's main file, where sshd listens, the
+        effective settings per user) with the other reads, and return it in RV(ssh).
+      - Checked as that module checks them, before anything is read. V({}) reads with that module's defaults.
+      - Where the ssh client is not installed, nothing of it is read and RV(ssh) is V(null) (a role installs OpenSSH
+        and reads again).
+    type: dict
+  sshd_listen:
+    description:
+      - Whether to read where connections reach sshd, as RV(crhq.platform.ssh_facts#module:listen) says it (the ports of
+        C(sshd -T), or of C(ssh.socket) when socket activation is in use), so a firewall opens the port SSH really uses
+        without a M(crhq.platform.ssh_facts) call of its own.
+    type: bool
+    default: false
   health:
     description:
       - An HTTP GET through a service's own UNIX socket (behind any proxy), whose status code is returned in
@@ -142,6 +171,7 @@ notes:
     for C(/etc/login.defs), for instance), not in long Jinja.
   - Only the standard library is needed on the managed host.
 seealso:
+  - module: crhq.platform.ssh_facts
   - module: crhq.platform.dpkg_facts
   - module: crhq.platform.path_facts
   - module: crhq.platform.unit_facts
@@ -308,6 +338,20 @@ outputs:
   sample: {pg_lsclusters: {cmd: [/usr/bin/pg_lsclusters, --no-header], rc: 0, stderr: "",
            stdout: "15  main    5432 online postgres /var/lib/postgresql/15/main /var/log/postgresql/postgresql-15-main.log",
            stdout_lines: ["15  main    5432 online postgres /var/lib/postgresql/15/main /var/log/postgresql/postgresql-15-main.log"]}}
+ssh:
+  description:
+    - With O(ssh), what M(crhq.platform.ssh_facts) returns for those options, under the same keys; V(null) when the
+      ssh client is not installed; empty without O(ssh).
+  returned: always
+  type: dict
+  sample: {accepted_algorithms: [ssh-ed25519], reachable_admins: [debian], weak_moduli: 0}
+sshd_listen:
+  description:
+    - With O(sshd_listen), what RV(crhq.platform.ssh_facts#module:listen) returns (C(ports), C(config_ports),
+      C(socket_activated), C(error)); empty otherwise.
+  returned: always
+  type: dict
+  sample: {ports: [22], config_ports: [22], socket_activated: false, error: ""}
 health:
   description:
     - With O(health), C(status), the HTTP status code of the answer (V(null) when none came, for want of a socket, a
@@ -326,16 +370,19 @@ capabilities:
   sample: [cap_chown, cap_net_admin, cap_sys_admin]
 """
 
+import copy
+
 from ansible.module_utils.basic import AnsibleModule
+from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 
 from ansible_collections.crhq.platform.plugins.module_utils import dpkg_status, systemd_units
 from ansible_collections.crhq.platform.plugins.module_utils.accounts import AccountsError, read_accounts
-from ansible_collections.crhq.platform.plugins.module_utils.host_reads import (OUTPUTS, CapabilityError, HealthError,
-                                                                               PathError, UnitReadError, health_target,
-                                                                               read_bounding_set, read_contents,
-                                                                               read_database, read_health, read_listings,
-                                                                               read_outputs,
-                                                                               read_paths, read_units, relative_paths)
+from ansible_collections.crhq.platform.plugins.module_utils.host_reads import (
+    OUTPUTS, CapabilityError, HealthError, PathError, UnitReadError, expand_patterns, health_target, read_bounding_set,
+    read_contents, read_database, read_health, read_listings, read_outputs, read_paths, read_units, relative_paths)
+from ansible_collections.crhq.platform.plugins.module_utils.ssh_reads import ARGUMENT_SPEC as SSH_ARGUMENT_SPEC
+from ansible_collections.crhq.platform.plugins.module_utils.ssh_reads import SshReadError, read_ssh
+from ansible_collections.crhq.platform.plugins.module_utils.sshd_listen import listen_facts
 
 
 def main():
@@ -343,6 +390,7 @@ def main():
         argument_spec=dict(
             packages=dict(type="list", elements="str", default=[]),
             paths=dict(type="list", elements="str", default=[]),
+            patterns=dict(type="list", elements="str", default=[]),
             private_paths=dict(type="list", elements="str", default=[]),
             listings=dict(type="list", elements="str", default=[]),
             contents=dict(type="list", elements="str", default=[]),
@@ -351,6 +399,8 @@ def main():
             capabilities=dict(type="bool", default=False),
             accounts=dict(type="bool", default=False),
             outputs=dict(type="list", elements="str", default=[], choices=sorted(OUTPUTS)),
+            ssh=dict(type="dict"),
+            sshd_listen=dict(type="bool", default=False),
             health=dict(type="dict", options=dict(
                 socket=dict(type="path", required=True),
                 url=dict(type="str", required=True),
@@ -363,7 +413,7 @@ def main():
     )
     params = module.params
     # every option checked before anything is read: a wrong value fails the same on any host
-    for option in ("paths", "private_paths", "listings", "contents"):
+    for option in ("paths", "patterns", "private_paths", "listings", "contents"):
         relative = relative_paths(params[option])
         if relative:
             module.fail_json(msg="%s must be absolute; not absolute: %s" % (option, ", ".join(repr(path) for path in relative)))
@@ -376,6 +426,12 @@ def main():
     except systemd_units.SystemdUnitsError as exc:
         module.fail_json(msg="units: %s" % exc)
 
+    ssh_params = None
+    if params["ssh"] is not None:
+        checked = ArgumentSpecValidator(copy.deepcopy(SSH_ARGUMENT_SPEC)).validate(params["ssh"])
+        if checked.error_messages:
+            module.fail_json(msg="ssh: %s" % "; ".join(checked.error_messages))
+        ssh_params = checked.validated_parameters
     if params["health"]:
         try:
             health_target(params["health"]["url"])
@@ -390,7 +446,10 @@ def main():
         packages = {"installed": installed, "missing": missing}
     try:
         files, missing_paths = read_paths(module, params["paths"], params["get_checksum"])
-        private = [path for path in params["private_paths"] if path not in params["paths"]]
+        matched = [path for path in expand_patterns(params["patterns"]) if path not in params["paths"]]
+        matched_files, _gone = read_paths(module, matched, params["get_checksum"])  # gone since the match: not there
+        files += matched_files
+        private = [path for path in params["private_paths"] if path not in params["paths"] and path not in matched]
         private_files, missing_private = read_paths(module, private, False)
     except PathError as exc:
         module.fail_json(msg=str(exc))
@@ -419,11 +478,22 @@ def main():
         except AccountsError as exc:
             module.fail_json(msg=str(exc))
     outputs = read_outputs(module, list(dict.fromkeys(params["outputs"])))
+    ssh = {}
+    if ssh_params is not None:
+        client = module.get_bin_path("ssh")
+        try:
+            ssh = read_ssh(module, ssh_params, client) if client else None
+        except SshReadError as exc:
+            module.fail_json(msg="ssh: %s" % exc)
+    sshd_listen = {}
+    if params["sshd_listen"]:
+        sshd_listen = listen_facts(module, module.get_bin_path("sshd", opt_dirs=["/usr/sbin"]))
     health = {}
     if params["health"]:
         request = params["health"]
         health = read_health(request["socket"], request["url"], request["headers"], request["timeout"])
-    module.exit_json(changed=False, accounts=accounts, outputs=outputs, health=health, packages=packages,
+    module.exit_json(changed=False, accounts=accounts, outputs=outputs, ssh=ssh, sshd_listen=sshd_listen,
+                     health=health, packages=packages,
                      paths={"files": files + private_files, "missing": missing_paths + missing_private},
                      listings=listings,
                      units={"units": units, "settled": settled, "unsettled": unsettled}, contents=contents,

@@ -171,6 +171,51 @@ def test_listings_read_each_entry_of_a_directory_without_checksums(capsys, tmp_p
     assert refused["failed"] and refused["msg"] == "listings: %s: cannot be listed: Not a directory" % (releases / ".hidden")
 
 
+def test_sshd_listen_is_what_ssh_facts_returns_as_listen(capsys, tmp_path):
+    """On this machine (with or without sshd), so the firewall's one read says what its ssh_facts call said."""
+    from ansible_collections.crhq.platform.plugins.modules import ssh_facts  # pylint: disable=import-outside-toplevel
+    out = result(capsys, host_facts.main, sshd_listen=True)
+    assert out["sshd_listen"] == result(capsys, ssh_facts.main, moduli_path=str(tmp_path / "none"))["listen"]
+    assert set(out["sshd_listen"]) == {"ports", "config_ports", "socket_activated", "error"}
+    assert result(capsys, host_facts.main)["sshd_listen"] == {}
+
+
+def test_patterns_read_what_they_match_in_every_cluster(capsys, tmp_path):
+    """The postgresql role's read: the files it writes in the configuration directory of every cluster."""
+    for version in ("15", "17"):
+        (tmp_path / version / "main" / "conf.d").mkdir(parents=True)
+        (tmp_path / version / "main" / "pg_hba.conf").write_text("local all postgres peer\n")
+    (tmp_path / "17" / "main" / "conf.d" / "50-crhq.conf").write_text("shared_buffers = 128MB\n")
+    patterns = [str(tmp_path / "*" / "*" / "conf.d" / "50-crhq.conf"), str(tmp_path / "*" / "*" / "pg_hba.conf"),
+                str(tmp_path / "*" / "*" / "nothing-matches")]
+    out = result(capsys, host_facts.main, paths=[str(tmp_path / "17" / "main" / "pg_hba.conf")], patterns=patterns)
+    assert [entry["path"] for entry in out["paths"]["files"]] == [
+        str(tmp_path / "17" / "main" / "pg_hba.conf"), str(tmp_path / "17" / "main" / "conf.d" / "50-crhq.conf"),
+        str(tmp_path / "15" / "main" / "pg_hba.conf")]
+    assert all("checksum" in entry for entry in out["paths"]["files"]) and out["paths"]["missing"] == []
+    refused = run_module(host_facts.main, capsys, patterns=["*/main/pg_hba.conf"])
+    assert refused["failed"] and refused["msg"] == "patterns must be absolute; not absolute: '*/main/pg_hba.conf'"
+
+
+def test_ssh_is_what_ssh_facts_returns_for_the_same_options(capsys, tmp_path, monkeypatch):
+    """The hardening role's read: ssh_facts's result in the one call; null without an ssh client; options checked
+    as ssh_facts checks them, before anything is read."""
+    from ansible_collections.crhq.platform.plugins.modules import ssh_facts  # pylint: disable=import-outside-toplevel
+    options = {"admin_users": ["root"], "moduli_path": str(tmp_path / "none"), "effective_users": ["root"],
+               "accepted_algorithms": ["ssh-ed25519"], "permit_root_login": "prohibit-password"}
+    out = result(capsys, host_facts.main, ssh=options)
+    assert out["ssh"] == result(capsys, ssh_facts.main, **options)
+    assert out["ssh"]["supported"]["kex"] and out["ssh"]["admins"][0]["user"] == "root"
+    assert result(capsys, host_facts.main)["ssh"] == {}
+    refused = run_module(host_facts.main, capsys, ssh={"permit_root_login": "maybe"}, units=["nginx.service"])
+    assert refused["failed"] and refused["msg"].startswith("ssh: value of permit_root_login must be one of"), refused
+    refused = run_module(host_facts.main, capsys, ssh={"admin_user": ["root"]})
+    assert refused["failed"] and refused["msg"].startswith("ssh: ") and "admin_user" in refused["msg"], refused
+    monkeypatch.setenv("PATH", str(tmp_path))
+    monkeypatch.setattr(host_facts.AnsibleModule, "get_bin_path", lambda self, name, *a, **k: None)
+    assert result(capsys, host_facts.main, ssh={})["ssh"] is None
+
+
 def test_what_is_not_asked_for_is_not_read(capsys, systemctl, tmp_path):
     """No unit: systemctl is not run. No package: dpkg's database is not opened (this one does not exist)."""
     out = result(capsys, host_facts.main, paths=[str(tmp_path)], status_file=str(tmp_path / "no-dpkg" / "status"))

@@ -12,6 +12,7 @@ import subprocess
 import pytest
 
 
+from ansible_collections.crhq.platform.plugins.module_utils import ssh_reads, sshd_listen
 from ansible_collections.crhq.platform.plugins.modules import ssh_facts
 
 from .module_runner import run_module
@@ -34,31 +35,31 @@ def test_counts_key_lines_not_comments_or_blank_lines(tmp_path):
     (ssh_dir / "authorized_keys").write_text("# admin\n\nssh-ed25519 AAAAC3Nza one\n"
                                              'from="10.0.0.0/8" ssh-ed25519 AAAAC3Nzb two\n')
     (ssh_dir / "authorized_keys2").write_text("ssh-rsa AAAAB3Nza three\n")
-    assert ssh_facts.read_keys(str(tmp_path), [])[0] == 3
+    assert ssh_reads.read_keys(str(tmp_path), [])[0] == 3
 
 
 def test_no_ssh_directory_means_no_keys(tmp_path):
-    assert ssh_facts.read_keys(str(tmp_path / "missing"), [])[0] == 0
+    assert ssh_reads.read_keys(str(tmp_path / "missing"), [])[0] == 0
 
 
 def test_weak_moduli_counted_by_size_field(tmp_path):
     path = tmp_path / "moduli"
     path.write_text(MODULI)
-    assert ssh_facts.weak_moduli(str(path), 3071) == 1
-    assert ssh_facts.weak_moduli(str(path), 4096) == 2
-    assert ssh_facts.weak_moduli(str(path), 1024) == 0
-    assert ssh_facts.weak_moduli(str(tmp_path / "absent"), 3071) == 0
+    assert ssh_reads.weak_moduli(str(path), 3071) == 1
+    assert ssh_reads.weak_moduli(str(path), 4096) == 2
+    assert ssh_reads.weak_moduli(str(path), 1024) == 0
+    assert ssh_reads.weak_moduli(str(tmp_path / "absent"), 3071) == 0
 
 
 def test_main_config_mode_and_drop_in_include(tmp_path):
     path = tmp_path / "sshd_config"
-    assert ssh_facts.main_config_facts(str(path)) == {"exists": False, "mode": "", "includes_drop_ins": False}
+    assert ssh_reads.main_config_facts(str(path)) == {"exists": False, "mode": "", "includes_drop_ins": False}
     path.write_text("# Include /etc/ssh/sshd_config.d/*.conf\nInclude /etc/ssh/sshd_config.d/*.conf.bak\nPort 22\n")
     path.chmod(0o644)
-    assert ssh_facts.main_config_facts(str(path)) == {"exists": True, "mode": "0644", "includes_drop_ins": False}
+    assert ssh_reads.main_config_facts(str(path)) == {"exists": True, "mode": "0644", "includes_drop_ins": False}
     path.write_text("Port 22\nInclude /etc/ssh/sshd_config.d/*.conf\n")
     path.chmod(0o600)
-    assert ssh_facts.main_config_facts(str(path)) == {"exists": True, "mode": "0600", "includes_drop_ins": True}
+    assert ssh_reads.main_config_facts(str(path)) == {"exists": True, "mode": "0600", "includes_drop_ins": True}
 
 
 def test_unknown_user_is_not_reachable(tmp_path, capsys):
@@ -91,18 +92,18 @@ def test_reachability_needs_no_obstacle_and_an_allowed_group():
         return [entry("alice", ["alice", "sudo"]), entry("bob", ["bob", "sudo"], "bob: no authorized key"),
                 entry("carol", ["carol"]), {"user": "dave", "exists": False, "groups": [], "reason": "dave: no such account"}]
 
-    assert ssh_facts.reachable_admins(admins(), ["sudo"]) == ["alice"]
-    assert ssh_facts.reachable_admins(admins(), ["carol", "sudo"]) == ["alice", "carol"]
+    assert ssh_reads.reachable_admins(admins(), ["sudo"]) == ["alice"]
+    assert ssh_reads.reachable_admins(admins(), ["carol", "sudo"]) == ["alice", "carol"]
     listed = admins()
-    assert ssh_facts.reachable_admins(listed, ["wheel"]) == []
+    assert ssh_reads.reachable_admins(listed, ["wheel"]) == []
     assert listed[0]["reason"] == "alice: in none of the allowed groups wheel (its groups: alice, sudo)"
     assert listed[1]["reason"] == "bob: no authorized key"  # the first obstacle is the one named
-    assert ssh_facts.reachable_admins(admins(), []) == ["alice", "carol"]
+    assert ssh_reads.reachable_admins(admins(), []) == ["alice", "carol"]
 
 
 def test_real_account_groups_from_the_system_databases():
     me = pwd.getpwuid(os.getuid())
-    entry = ssh_facts.admin_entry(me.pw_name)
+    entry = ssh_reads.admin_entry(me.pw_name)
     assert entry["exists"] and entry["user"] == me.pw_name
     assert entry["groups"][0] == grp.getgrgid(me.pw_gid).gr_name
 
@@ -134,14 +135,14 @@ def home_with(tmp_path, *lines):
 
 def test_only_keys_of_accepted_types_count(tmp_path, real_keys):
     ecdsa, ed25519, rsa = real_keys["ecdsa-sha2-nistp256"], real_keys["ssh-ed25519"], real_keys["ssh-rsa"]
-    lines, usable, types, obstacles = ssh_facts.read_keys(home_with(tmp_path, ecdsa), HARDENED)
+    lines, usable, types, obstacles = ssh_reads.read_keys(home_with(tmp_path, ecdsa), HARDENED)
     assert (lines, usable, types) == (1, 0, ["ecdsa-sha2-nistp256"])
     assert obstacles == ["type ecdsa-sha2-nistp256, which sshd will not accept"]
-    assert ssh_facts.read_keys(home_with(tmp_path, ecdsa), HARDENED + ["ecdsa-sha2-nistp256"])[1] == 1
-    assert ssh_facts.read_keys(home_with(tmp_path, ecdsa), [])[1] == 1  # no list: every key counts
-    assert ssh_facts.read_keys(home_with(tmp_path, ecdsa, ed25519, rsa), HARDENED)[:2] == (3, 2)
-    assert ssh_facts.read_keys(home_with(tmp_path, rsa), ["rsa-sha2-256"])[1] == 1  # ssh-rsa keys sign with SHA-2
-    assert ssh_facts.read_keys(home_with(tmp_path, rsa), ["ssh-ed25519"])[1] == 0
+    assert ssh_reads.read_keys(home_with(tmp_path, ecdsa), HARDENED + ["ecdsa-sha2-nistp256"])[1] == 1
+    assert ssh_reads.read_keys(home_with(tmp_path, ecdsa), [])[1] == 1  # no list: every key counts
+    assert ssh_reads.read_keys(home_with(tmp_path, ecdsa, ed25519, rsa), HARDENED)[:2] == (3, 2)
+    assert ssh_reads.read_keys(home_with(tmp_path, rsa), ["rsa-sha2-256"])[1] == 1  # ssh-rsa keys sign with SHA-2
+    assert ssh_reads.read_keys(home_with(tmp_path, rsa), ["ssh-ed25519"])[1] == 0
 
 
 @pytest.mark.parametrize("line, accepted, usable", [
@@ -164,48 +165,48 @@ def test_only_keys_of_accepted_types_count(tmp_path, real_keys):
     ("ssh-ed25519", HARDENED, True),
 ])
 def test_key_types_and_options(line, accepted, usable):
-    parsed = ssh_facts.parse_key_line(line)
+    parsed = ssh_reads.parse_key_line(line)
     assert parsed is not None, line
-    assert (ssh_facts.key_obstacle(parsed[0], parsed[1], accepted) == "") is usable
+    assert (ssh_reads.key_obstacle(parsed[0], parsed[1], accepted) == "") is usable
 
 
 @pytest.mark.parametrize("line", ["ssh-ed25519x AAAA", "garbage", 'from="10.0.0.1 ssh-ed25519 AAAA', "ecdsa-sha2-nistp999 AA"])
 def test_lines_that_are_no_key_count_as_lines_but_never_as_usable(tmp_path, line):
-    assert ssh_facts.parse_key_line(line) is None
-    lines, usable, _types, obstacles = ssh_facts.read_keys(home_with(tmp_path, line), HARDENED)
+    assert ssh_reads.parse_key_line(line) is None
+    lines, usable, _types, obstacles = ssh_reads.read_keys(home_with(tmp_path, line), HARDENED)
     assert (lines, usable) == (1, 0) and obstacles == ["a line that is not a key OpenSSH knows"]
 
 
 def test_expiry_times_in_utc_and_local_time():
     now = (2026, 11, 30, 12, 0, 0)
-    assert ssh_facts.expiry_passed("20261130", now) is True
-    assert ssh_facts.expiry_passed("202611301300Z", now) is False
-    assert ssh_facts.expiry_passed("20261130115959", now) is True
-    assert ssh_facts.expiry_passed("2026113", now) is None
+    assert ssh_reads.expiry_passed("20261130", now) is True
+    assert ssh_reads.expiry_passed("202611301300Z", now) is False
+    assert ssh_reads.expiry_passed("20261130115959", now) is True
+    assert ssh_reads.expiry_passed("2026113", now) is None
 
 
 def test_root_shut_out_by_permit_root_login_and_accounts_without_a_shell():
-    root = ssh_facts.admin_entry("root", HARDENED, "no")
+    root = ssh_reads.admin_entry("root", HARDENED, "no")
     assert root["reason"] == "root: PermitRootLogin no shuts root out"
-    assert "shuts root out" in ssh_facts.admin_entry("root", HARDENED, "forced-commands-only")["reason"]
-    nobody = ssh_facts.admin_entry("nobody", HARDENED, "no")
+    assert "shuts root out" in ssh_reads.admin_entry("root", HARDENED, "forced-commands-only")["reason"]
+    nobody = ssh_reads.admin_entry("nobody", HARDENED, "no")
     assert nobody["shell"].endswith("nologin") and "gives no shell" in nobody["reason"]
 
 
 def test_a_trusted_user_ca_makes_admins_reachable_without_a_key(monkeypatch, tmp_path):
     account = pwd.struct_passwd(("alice", "x", 4242, 4242, "", str(tmp_path), "/bin/bash"))
-    monkeypatch.setattr(ssh_facts.pwd, "getpwnam", lambda user: account)
-    assert ssh_facts.admin_entry("alice", HARDENED)["reason"] == "alice: no authorized key"
-    assert ssh_facts.admin_entry("alice", HARDENED, None, True)["reason"] == "alice: no authorized key"
+    monkeypatch.setattr(ssh_reads.pwd, "getpwnam", lambda user: account)
+    assert ssh_reads.admin_entry("alice", HARDENED)["reason"] == "alice: no authorized key"
+    assert ssh_reads.admin_entry("alice", HARDENED, None, True)["reason"] == "alice: no authorized key"
     with_certs = HARDENED + ["ssh-ed25519-cert-v01@openssh.com"]
-    assert ssh_facts.admin_entry("alice", with_certs, None, True)["reason"] == ""
+    assert ssh_reads.admin_entry("alice", with_certs, None, True)["reason"] == ""
 
 
 def test_the_module_names_each_admins_obstacle(tmp_path, capsys, real_keys, monkeypatch):
     account = pwd.struct_passwd(("alice", "x", 4242, 4242, "", home_with(tmp_path, real_keys["ecdsa-sha2-nistp256"]),
                                  "/bin/bash"))
     real_getpwnam = pwd.getpwnam
-    monkeypatch.setattr(ssh_facts.pwd, "getpwnam", lambda user: account if user == "alice" else real_getpwnam(user))
+    monkeypatch.setattr(ssh_reads.pwd, "getpwnam", lambda user: account if user == "alice" else real_getpwnam(user))
     result = run(capsys, admin_users=["alice", "root"], allow_groups=[], accepted_algorithms=HARDENED,
                  permit_root_login="no", moduli_path=str(tmp_path / "none"))
     assert result["reachable_admins"] == []
@@ -220,12 +221,12 @@ def test_effective_algorithms_keep_order_drop_unknown_and_add_certificates():
     supported = ["ssh-ed25519", "ssh-ed25519-cert-v01@openssh.com", "sk-ssh-ed25519@openssh.com",
                  "sk-ssh-ed25519-cert-v01@openssh.com", "rsa-sha2-512", "rsa-sha2-512-cert-v01@openssh.com"]
     requested = ["rsa-sha2-512", "ssh-ed25519", "made-up@example.com", "sk-ssh-ed25519@openssh.com"]
-    assert ssh_facts.effective_algorithms(requested, False, supported) == [
+    assert ssh_reads.effective_algorithms(requested, False, supported) == [
         "rsa-sha2-512", "ssh-ed25519", "sk-ssh-ed25519@openssh.com"]
-    assert ssh_facts.effective_algorithms(requested, True, supported) == [
+    assert ssh_reads.effective_algorithms(requested, True, supported) == [
         "rsa-sha2-512", "rsa-sha2-512-cert-v01@openssh.com", "ssh-ed25519", "ssh-ed25519-cert-v01@openssh.com",
         "sk-ssh-ed25519@openssh.com", "sk-ssh-ed25519-cert-v01@openssh.com"]
-    assert ssh_facts.effective_algorithms([], True, supported) == []
+    assert ssh_reads.effective_algorithms([], True, supported) == []
 
 
 def test_the_module_judges_with_what_this_openssh_knows(tmp_path, capsys):
@@ -236,11 +237,11 @@ def test_the_module_judges_with_what_this_openssh_knows(tmp_path, capsys):
 
 
 def test_listen_ports_from_sshd_t_and_from_ssh_socket():
-    assert ssh_facts.config_ports("port 22\nport 2222\naddressfamily any\n") == [22, 2222]
-    assert ssh_facts.config_ports("port 22\nlistenaddress [::]:2200\nlistenaddress 0.0.0.0:2200\n") == [2200]
-    assert ssh_facts.config_ports("passwordauthentication no\n") == []
-    assert ssh_facts.socket_ports("[::]:22 (Stream)\n0.0.0.0:2222 (Stream)\n") == [22, 2222]
-    assert ssh_facts.socket_ports("2222 (Stream)\n/run/x.sock (Stream)\n[::]:53 (Datagram)\n") == [2222]
+    assert sshd_listen.config_ports("port 22\nport 2222\naddressfamily any\n") == [22, 2222]
+    assert sshd_listen.config_ports("port 22\nlistenaddress [::]:2200\nlistenaddress 0.0.0.0:2200\n") == [2200]
+    assert sshd_listen.config_ports("passwordauthentication no\n") == []
+    assert sshd_listen.socket_ports("[::]:22 (Stream)\n0.0.0.0:2222 (Stream)\n") == [22, 2222]
+    assert sshd_listen.socket_ports("2222 (Stream)\n/run/x.sock (Stream)\n[::]:53 (Datagram)\n") == [2222]
 
 
 def test_the_listen_facts_of_this_machine(tmp_path, capsys):
