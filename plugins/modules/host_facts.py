@@ -137,6 +137,23 @@ options:
       - A password hash never leaves the host; RV(accounts.users) says only whether there is one.
     type: bool
     default: false
+  homes:
+    description:
+      - Whether to read, without checksums, the home directories P(crhq.platform.home_directories#filter) selects
+        from the local accounts (root's, regular accounts' under C(/home), service accounts' with a login shell under
+        C(/var/lib)), so a role that closes them to other users needs no M(ansible.builtin.find) task of its own.
+      - Reads the accounts as O(accounts) does and returns them in RV(accounts). Each home that exists is in
+        RV(paths.files); one that does not is left out of RV(paths.missing) as well.
+    type: bool
+    default: false
+  link_targets:
+    description:
+      - Whether to read, without a checksum, the path each symbolic link of O(paths) and O(patterns) finally resolves
+        to (its C(lnk_source)), for a role that sets the mode of what a link runs (C(/usr/bin/cc) names a compiler
+        through two links).
+      - Each target that exists is in RV(paths.files), once; a dangling link adds nothing.
+    type: bool
+    default: false
   get_checksum:
     description: Whether to return the SHA-1 checksum of each regular file of O(paths).
     type: bool
@@ -166,7 +183,7 @@ extends_documentation_fragment:
 notes:
   - dpkg's database is read only when O(packages) names a package, systemctl runs only when O(units) names a
     unit, a program of O(outputs) only when named, C(/proc/self/status) is read only with O(capabilities), and the
-    account files only with O(accounts).
+    account files only with O(accounts) or O(homes).
   - A role parses what O(contents) returns with the collection's filters (P(crhq.platform.key_value_changes#filter)
     for C(/etc/login.defs), for instance), not in long Jinja.
   - Only the standard library is needed on the managed host.
@@ -254,7 +271,9 @@ packages:
       returned: always
       sample: []
 paths:
-  description: What M(crhq.platform.path_facts) returns for O(paths).
+  description:
+    - What M(crhq.platform.path_facts) returns for O(paths), with what O(patterns), O(private_paths), O(homes) and
+      O(link_targets) add.
   returned: always
   type: dict
   contains:
@@ -307,7 +326,7 @@ contents:
   sample: {/etc/login.defs: "UMASK\t\t027\n", /run/reboot-required.pkgs: null}
 accounts:
   description:
-    - The local accounts, with O(accounts); empty otherwise.
+    - The local accounts, with O(accounts) or O(homes); empty otherwise.
   returned: always
   type: dict
   contains:
@@ -376,7 +395,7 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 
 from ansible_collections.crhq.platform.plugins.module_utils import dpkg_status, systemd_units
-from ansible_collections.crhq.platform.plugins.module_utils.accounts import AccountsError, read_accounts
+from ansible_collections.crhq.platform.plugins.module_utils.accounts import AccountsError, home_directories, read_accounts
 from ansible_collections.crhq.platform.plugins.module_utils.host_reads import (
     OUTPUTS, CapabilityError, HealthError, PathError, UnitReadError, expand_patterns, health_target, read_bounding_set,
     read_contents, read_database, read_health, read_listings, read_outputs, read_paths, read_units, relative_paths)
@@ -398,6 +417,8 @@ def main():
             units=dict(type="list", elements="str", default=[]),
             capabilities=dict(type="bool", default=False),
             accounts=dict(type="bool", default=False),
+            homes=dict(type="bool", default=False),
+            link_targets=dict(type="bool", default=False),
             outputs=dict(type="list", elements="str", default=[], choices=sorted(OUTPUTS)),
             ssh=dict(type="dict"),
             sshd_listen=dict(type="bool", default=False),
@@ -437,6 +458,12 @@ def main():
             health_target(params["health"]["url"])
         except HealthError as exc:
             module.fail_json(msg="health: %s" % exc)
+    accounts = {}
+    if params["accounts"] or params["homes"]:
+        try:
+            accounts = read_accounts()
+        except AccountsError as exc:
+            module.fail_json(msg=str(exc))
     packages = {"installed": {}, "missing": []}
     if params["packages"]:
         try:
@@ -449,7 +476,14 @@ def main():
         matched = [path for path in expand_patterns(params["patterns"]) if path not in params["paths"]]
         matched_files, _gone = read_paths(module, matched, params["get_checksum"])  # gone since the match: not there
         files += matched_files
-        private = [path for path in params["private_paths"] if path not in params["paths"] and path not in matched]
+        # read as private paths are (no checksum): a home is a directory, a link's target may be a large program
+        derived = [entry["lnk_source"] for entry in files if params["link_targets"] and entry.get("lnk_source")]
+        derived += [home["path"] for home in home_directories(accounts)] if params["homes"] else []
+        derived = [path for path in dict.fromkeys(derived) if path not in params["paths"] and path not in matched]
+        derived_files, _absent = read_paths(module, derived, False)  # nothing there: nothing to report
+        files += derived_files
+        private = [path for path in params["private_paths"]
+                   if path not in params["paths"] and path not in matched and path not in derived]
         private_files, missing_private = read_paths(module, private, False)
     except PathError as exc:
         module.fail_json(msg=str(exc))
@@ -470,12 +504,6 @@ def main():
         try:
             capabilities = read_bounding_set()
         except CapabilityError as exc:
-            module.fail_json(msg=str(exc))
-    accounts = {}
-    if params["accounts"]:
-        try:
-            accounts = read_accounts()
-        except AccountsError as exc:
             module.fail_json(msg=str(exc))
     outputs = read_outputs(module, list(dict.fromkeys(params["outputs"])))
     ssh = {}

@@ -305,3 +305,37 @@ def test_accounts_are_read_only_when_asked_and_no_hash_comes_out(capsys, monkeyp
     (tmp_path / "passwd").write_text("root:x:0:0\n")
     out = run_module(host_facts.main, capsys, accounts=True)
     assert out["failed"] and out["msg"].startswith("passwd line 1: 4 fields, 7 expected"), out
+
+
+def test_link_targets_read_what_each_link_finally_runs_without_a_checksum(capsys, tmp_path):
+    """The hardening role's compilers: /usr/bin/cc names the compiler through two links."""
+    (tmp_path / "x86_64-linux-gnu-gcc-12").write_text("compiler\n")
+    (tmp_path / "gcc-12").symlink_to("x86_64-linux-gnu-gcc-12")
+    (tmp_path / "cc").symlink_to("gcc-12")
+    (tmp_path / "dangling").symlink_to("nowhere")
+    paths = [str(tmp_path / "cc"), str(tmp_path / "dangling")]
+    plain = result(capsys, host_facts.main, paths=paths)
+    assert [entry["path"] for entry in plain["paths"]["files"]] == paths
+    out = result(capsys, host_facts.main, paths=paths + [str(tmp_path / "x86_64-linux-gnu-gcc-12")], link_targets=True)
+    assert [entry["path"] for entry in out["paths"]["files"]] == paths + [str(tmp_path / "x86_64-linux-gnu-gcc-12")]
+    out = result(capsys, host_facts.main, paths=paths, link_targets=True)
+    target = out["paths"]["files"][-1]
+    assert [entry["path"] for entry in out["paths"]["files"]] == paths + [str(tmp_path / "x86_64-linux-gnu-gcc-12")]
+    assert target["isreg"] and "checksum" not in target and out["paths"]["missing"] == []
+
+
+def test_homes_read_the_home_directories_the_filter_selects(capsys, monkeypatch, tmp_path):
+    """The hardening role's homes: root's and a regular account's; a service account without a shell is not one."""
+    from ansible_collections.crhq.platform.plugins.module_utils import accounts
+    (tmp_path / "passwd").write_text("root:x:0:0:root:/root:/bin/bash\n"
+                                     "ghost:x:1001:1001::/home/crhq-test-no-such-home:/bin/bash\n"
+                                     "daemon:x:1:1:daemon:/usr/sbin:/usr/sbin/nologin\n")
+    (tmp_path / "group").write_text("root:x:0:\nghost:x:1001:\ndaemon:x:1:\n")
+    for name in ("passwd", "group"):
+        monkeypatch.setattr(accounts, name.upper(), str(tmp_path / name))
+    monkeypatch.setattr(accounts, "SHADOW", str(tmp_path / "no-shadow"))
+    out = result(capsys, host_facts.main, homes=True)
+    assert [entry["path"] for entry in out["paths"]["files"]] == ["/root"]
+    assert out["paths"]["files"][0]["isdir"] and out["paths"]["missing"] == []
+    assert sorted(out["accounts"]["users"]) == ["daemon", "ghost", "root"]
+    assert result(capsys, host_facts.main)["paths"]["files"] == []
