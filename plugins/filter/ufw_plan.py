@@ -93,6 +93,10 @@ _value:
     logging:
       description: Whether the logging level must be set.
       type: bool
+    pending:
+      description: Whether anything above is to change (a rule to add or delete, a policy, the logging level, or ufw to
+        enable); false for a firewall already as wanted.
+      type: bool
 """
 
 from ansible.errors import AnsibleFilterError

@@ -11,6 +11,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import errno
+import glob
 import grp
 import os
 import pwd
@@ -351,8 +352,6 @@ def read_listings(module, directories):
 def expand_patterns(patterns):
     """The existing paths each absolute shell pattern matches (Python's glob, no hidden entries for `*`), sorted, in
     the order of the patterns, each once."""
-    import glob  # pylint: disable=import-outside-toplevel
-
     matched = []
     for pattern in patterns:
         for path in sorted(glob.glob(pattern)):

@@ -104,7 +104,8 @@ def plan(text, rules, defaults=None, logging=None, ipv6=True, comment_prefix="",
 
     Returns {active, missing: the wanted rules not fully in force (one per source, each with `source`), delete: rule numbers to delete, highest first
     (rules carrying `comment_prefix` that are no longer wanted, such as an old SSH port, and, with
-    `prune_unmanaged`, every rule without it), defaults: [{direction, policy}] to set, logging: whether to set it}.
+    `prune_unmanaged`, every rule without it), defaults: [{direction, policy}] to set, logging: whether to set it,
+    pending: whether any of these changes anything (ufw to enable included)}.
     A routed policy reported as "disabled" (the kernel forwards nothing) satisfies "deny".
     """
     status = parse(text)
@@ -133,5 +134,6 @@ def plan(text, rules, defaults=None, logging=None, ipv6=True, comment_prefix="",
             continue
         todo.append({"direction": direction, "policy": policy})
     logging_todo = logging is not None and (not status["active"] or status["logging"] != logging)
+    pending = bool(missing or delete or todo or logging_todo or not status["active"])
     return {"active": status["active"], "missing": missing, "delete": sorted(delete, reverse=True),
-            "defaults": todo, "logging": logging_todo}
+            "defaults": todo, "logging": logging_todo, "pending": pending}

@@ -471,20 +471,23 @@ def main():
         except dpkg_status.DpkgStatusError as exc:
             module.fail_json(msg=str(exc))
         packages = {"installed": installed, "missing": missing}
+    read = set()
+
+    def unread(paths):
+        """The paths no earlier read of this call took, each once: a path is read (and returned) only once."""
+        fresh = [path for path in dict.fromkeys(paths) if path not in read]
+        read.update(fresh)
+        return fresh
+
     try:
-        files, missing_paths = read_paths(module, params["paths"], params["get_checksum"])
-        matched = [path for path in expand_patterns(params["patterns"]) if path not in params["paths"]]
-        matched_files, _gone = read_paths(module, matched, params["get_checksum"])  # gone since the match: not there
-        files += matched_files
+        files, missing_paths = read_paths(module, unread(params["paths"]), params["get_checksum"])
+        # a path gone since the match is not there: nothing to report
+        files += read_paths(module, unread(expand_patterns(params["patterns"])), params["get_checksum"])[0]
         # read as private paths are (no checksum): a home is a directory, a link's target may be a large program
         derived = [entry["lnk_source"] for entry in files if params["link_targets"] and entry.get("lnk_source")]
         derived += [home["path"] for home in home_directories(accounts)] if params["homes"] else []
-        derived = [path for path in dict.fromkeys(derived) if path not in params["paths"] and path not in matched]
-        derived_files, _absent = read_paths(module, derived, False)  # nothing there: nothing to report
-        files += derived_files
-        private = [path for path in params["private_paths"]
-                   if path not in params["paths"] and path not in matched and path not in derived]
-        private_files, missing_private = read_paths(module, private, False)
+        files += read_paths(module, unread(derived), False)[0]  # one that does not exist: nothing to report
+        private_files, missing_private = read_paths(module, unread(params["private_paths"]), False)
     except PathError as exc:
         module.fail_json(msg=str(exc))
     try:

@@ -42,7 +42,8 @@ def plan(text, rules=None, **options):
 
 
 def test_a_converged_firewall_needs_nothing():
-    assert plan(CONVERGED) == {"active": True, "missing": [], "delete": [], "defaults": [], "logging": False}
+    assert plan(CONVERGED) == {"active": True, "missing": [], "delete": [], "defaults": [], "logging": False,
+                               "pending": False}
 
 
 def test_parse_reads_every_field():
@@ -57,7 +58,7 @@ def test_parse_reads_every_field():
 def test_an_inactive_firewall_needs_everything():
     result = plan("Status: inactive\n")
     assert result == {"active": False, "missing": with_source(WANTED), "delete": [], "logging": True,
-                      "defaults": [{"direction": d, "policy": p} for d, p in DEFAULTS.items()]}
+                      "defaults": [{"direction": d, "policy": p} for d, p in DEFAULTS.items()], "pending": True}
 
 
 def test_an_old_ssh_port_the_role_managed_is_deleted_and_the_new_one_added():
@@ -74,6 +75,9 @@ def test_unmanaged_rules_are_deleted_only_when_pruning_and_numbers_count_from_th
     text += "23456/tcp                  ALLOW IN    Anywhere\n"
     assert plan(text)["delete"] == [8, 1]
     assert plan(text, prune_unmanaged=False)["delete"] == []
+    # a deletion alone, or a logging level alone, is something to change; rules left alone are not
+    assert plan(text)["pending"] and not plan(text, prune_unmanaged=False)["pending"]
+    assert plan(CONVERGED, logging="medium")["pending"]
 
 
 def test_a_rule_missing_in_one_family_or_with_another_action_or_comment_is_missing():
@@ -99,7 +103,8 @@ def test_ssh_limited_to_source_networks():
                              "22/tcp                     LIMIT IN    203.0.113.0/24             # crhq-managed ssh")
     text = text.replace("22/tcp (v6)                LIMIT IN    Anywhere (v6)              # crhq-managed ssh",
                         "22/tcp (v6)                LIMIT IN    2001:db8::/32              # crhq-managed ssh")
-    assert plan(text, wanted) == {"active": True, "missing": [], "delete": [], "defaults": [], "logging": False}
+    assert plan(text, wanted) == {"active": True, "missing": [], "delete": [], "defaults": [], "logging": False,
+                                  "pending": False}
     assert plan(text, [dict(WANTED[0], sources=[])] + WANTED[1:])["delete"] == [4, 1]  # empty: any address
     # ufw may print an IPv6 rule with a specific source without the (v6) mark on its port
     unmarked = text.replace("22/tcp (v6)                LIMIT IN    2001:db8::/32", "22/tcp                     LIMIT IN    2001:db8::/32")
