@@ -16,9 +16,10 @@ description:
     plugin's file, and ansible-core's own filter and test files before any; the controller itself never needed them,
     so every worker loads them again. In a role of many short or skipped tasks that loading costs more than the task.
   - With this callback enabled, the controller loads them once when the playbook starts - ansible-core's own
-    filters and tests, and every filter, test and lookup the playbook file and its plays' roles name by a fully
-    qualified name (C(| ns.coll.name), C(is ns.coll.name), C(map('ns.coll.name')), C(query('ns.coll.name'))) -
-    and each worker inherits them already loaded.
+    filters and tests, and every filter, test and lookup the playbook file and its plays' roles (the C(roles)
+    keyword, M(ansible.builtin.import_role)) name by a fully qualified name (C(| ns.coll.name),
+    C(is ns.coll.name), C(map('ns.coll.name')), C(query('ns.coll.name'))) - and each worker inherits them already
+    loaded.
   - A name it cannot load is left to the worker, which reports it as it always does; the callback never fails a
     run. Roles that a play only includes at run time (M(ansible.builtin.include_role)) are not read.
   - It prints nothing and handles no other event (with C(-vvv), how many plugins it loaded and how long it took).
@@ -47,11 +48,29 @@ from ansible.plugins.loader import filter_loader, lookup_loader, test_loader
 from ansible_collections.crhq.platform.plugins.plugin_utils.plugin_names import plugin_names_in_files
 
 
+def _block_roles(blocks):
+    """The roles whose tasks these blocks hold (a role imported with import_role), nested blocks included."""
+    roles = []
+    for item in blocks or []:
+        role = getattr(item, "_role", None)
+        if role is not None:
+            roles.append(role)
+        for part in ("block", "rescue", "always"):
+            children = getattr(item, part, None)
+            if isinstance(children, list):
+                roles.extend(_block_roles(children))
+    return roles
+
+
 def playbook_paths(playbook):
-    """The playbook's own file and the directory of every role its plays name (the roles: keyword)."""
+    """The playbook's own file and the directory of every role its plays name (the roles: keyword) or import
+    (import_role, whose tasks the play holds once it is loaded)."""
     paths = [playbook._file_name] if getattr(playbook, "_file_name", None) else []  # pylint: disable=protected-access
     for play in playbook.get_plays():
-        for role in play.get_roles():
+        roles = list(play.get_roles())
+        for section in ("pre_tasks", "tasks", "post_tasks", "handlers"):
+            roles.extend(_block_roles(getattr(play, section, None)))
+        for role in roles:
             path = getattr(role, "_role_path", None)
             if path and path not in paths:
                 paths.append(path)

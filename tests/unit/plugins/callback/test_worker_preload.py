@@ -17,11 +17,23 @@ class _Role:
 
 
 class _Play:
-    def __init__(self, roles):
+    def __init__(self, roles, tasks=None):
         self._roles = roles
+        self.tasks = tasks or []
 
     def get_roles(self):
         return self._roles
+
+
+class _Block:
+    def __init__(self, role=None, block=None, rescue=None, always=None):
+        self._role = role
+        self.block, self.rescue, self.always = block or [], rescue or [], always or []
+
+
+class _Task:
+    def __init__(self, role=None):
+        self._role = role
 
 
 class _Playbook:
@@ -61,6 +73,15 @@ def test_paths_are_the_playbook_and_each_role_of_its_plays_once(tmp_path):
     one, two = _Role(str(tmp_path / "one")), _Role(str(tmp_path / "two"))
     playbook = _Playbook(str(tmp_path / "site.yml"), [_Play([one, two]), _Play([]), _Play([one])])
     assert worker_preload.playbook_paths(playbook) == [str(tmp_path / "site.yml"), str(tmp_path / "one"), str(tmp_path / "two")]
+
+
+def test_paths_include_the_roles_a_play_imports_in_its_tasks_nested_blocks_included(tmp_path):
+    """import_role: the play holds the role's blocks, each knowing its role; a play-level task belongs to none."""
+    first, second, third = (_Role(str(tmp_path / name)) for name in ("first", "second", "third"))
+    tasks = [_Task(), _Block(first, block=[_Task(first)]),
+             _Block(block=[_Block(second, rescue=[_Task(second)]), _Block(always=[_Task(third)])])]
+    playbook = _Playbook(None, [_Play([], tasks=tasks)])
+    assert worker_preload.playbook_paths(playbook) == [str(tmp_path / "first"), str(tmp_path / "second"), str(tmp_path / "third")]
 
 
 def test_the_named_plugins_are_loaded_and_an_unknown_name_is_left_to_the_worker():
