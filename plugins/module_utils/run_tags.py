@@ -13,6 +13,7 @@ it counts as reaching every role.
 from __future__ import annotations
 
 ROLES = ("instance", "hardening", "firewall", "postgresql", "app", "nginx", "certbot", "backup", "agent")
+COLLECTION = "crhq.platform."
 
 # ansible's special tags that select no task of these roles by themselves: every task has a tag, none is `never`,
 # and the tasks `always` selects are the ones that ask
@@ -37,7 +38,10 @@ def _tags(value, name):
 
 def role_selected(role, run_tags, skip_tags=None):
     """True if a run with these --tags (ansible_run_tags; empty or missing means all) and --skip-tags
-    (ansible_skip_tags) can run any task of `role` that is not tagged always."""
+    (ansible_skip_tags) can run any task of `role` (a short name, or the full name ansible_role_name holds) that is
+    not tagged always."""
+    if isinstance(role, str) and role.startswith(COLLECTION):
+        role = role[len(COLLECTION):]
     if role not in ROLES:
         raise ValueError("unknown role %r: one of %s" % (role, ", ".join(ROLES)))
     run_tags = _tags(run_tags, "run_tags") or ["all"]

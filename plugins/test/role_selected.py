@@ -22,10 +22,13 @@ description:
   - An unknown role name or tags that are not a list of names are an error, not a false.
 options:
   _input:
-    description: The role's short name, for example V(hardening).
+    description:
+      - The role's short name, for example V(hardening), or its full name, V(crhq.platform.hardening) (as
+        C(ansible_role_name) holds it inside the role).
+      - One of V(instance), V(hardening), V(firewall), V(postgresql), V(app), V(nginx), V(certbot), V(backup),
+        V(agent), with or without V(crhq.platform.) before it.
     type: string
     required: true
-    choices: [instance, hardening, firewall, postgresql, app, nginx, certbot, backup, agent]
   run_tags:
     description: The run's tags, C(ansible_run_tags); empty means all.
     type: list

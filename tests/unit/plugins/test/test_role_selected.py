@@ -17,7 +17,7 @@ def test_exposed_under_tests_with_its_documentation():
     assert list(plugin.TestModule().tests()) == ["role_selected"]
     for block in ("DOCUMENTATION", "EXAMPLES", "RETURN"):
         assert getattr(plugin, block).strip()
-    assert "choices: [%s]" % ", ".join(ROLES) in plugin.DOCUMENTATION
+    assert ", ".join("V(%s)" % role for role in ROLES) in " ".join(plugin.DOCUMENTATION.split())
 
 
 def test_roles_are_the_collections():
@@ -40,6 +40,18 @@ def test_the_roles_own_tag_and_its_concerns_reach_it_and_no_other_role(role):
     others = [other for other in ROLES if other != role]
     assert TEST(role, others, []) is False
     assert TEST(role, [other + "_concern" for other in others], []) is False
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_the_full_name_as_ansible_role_name_holds_it_is_the_same_role(role):
+    for run_tags, skip_tags in (([role], []), (["all"], [role]), (["nginx_tls"], []), ([], ["all"])):
+        assert TEST("crhq.platform." + role, run_tags, skip_tags) is TEST(role, run_tags, skip_tags)
+
+
+@pytest.mark.parametrize("name", ["other.collection.hardening", "crhq.platform.", "crhq.platform.crhq.platform.app"])
+def test_another_collections_role_is_unknown(name):
+    with pytest.raises(AnsibleFilterError, match="unknown role"):
+        TEST(name, ["all"], [])
 
 
 def test_concern_tags_of_roles_whose_names_share_a_start():
