@@ -73,6 +73,39 @@ def read_bounding_set(path=None):
         raise CapabilityError("%s: %s" % (path, exc)) from None
 
 
+MEMINFO = "/proc/meminfo"
+
+
+class MemoryReadError(Exception):
+    """/proc/meminfo cannot be read or has no MemTotal line in kB; the message says which."""
+
+
+def parse_memtotal_mb(meminfo_text):
+    """The RAM the kernel manages (the ``MemTotal`` line of /proc/meminfo, in kB) in whole MiB, as the setup
+    module's ``memtotal_mb`` fact counts it. In a container it is the host's, unless the runtime's /proc says less."""
+    for line in meminfo_text.splitlines():
+        key, sep, value = line.partition(":")
+        if sep and key == "MemTotal":
+            fields = value.split()
+            if len(fields) != 2 or fields[1] != "kB" or not fields[0].isdigit():
+                raise MemoryReadError("MemTotal is not a number of kB: %r" % value.strip())
+            return int(fields[0]) // 1024
+    raise MemoryReadError("no MemTotal line (a Linux /proc/meminfo has one)")
+
+
+def read_memtotal_mb(path=None):
+    """The host's RAM in MiB, from /proc/meminfo (or `path`)."""
+    path = path or MEMINFO
+    try:
+        text = read_text(path)
+    except OSError as exc:
+        raise MemoryReadError("cannot read %s: %s" % (path, exc.strerror or exc)) from None
+    try:
+        return parse_memtotal_mb(text)
+    except MemoryReadError as exc:
+        raise MemoryReadError("%s: %s" % (path, exc)) from None
+
+
 class PathError(Exception):
     """A path that exists but cannot be read; the message names it."""
 

@@ -172,6 +172,12 @@ options:
         narrows it; a role uses it to skip what the host cannot do (process accounting needs C(cap_sys_pacct)).
     type: bool
     default: false
+  memory:
+    description:
+      - Whether to read the RAM the kernel manages (the C(MemTotal) line of C(/proc/meminfo)), as RV(memtotal_mb); the
+        same number as the C(memtotal_mb) fact of the setup module's C(hardware) subset, without gathering that subset.
+    type: bool
+    default: false
   status_file:
     description:
       - dpkg's status file, as for M(crhq.platform.dpkg_facts). Only to be changed for tests.
@@ -182,8 +188,8 @@ extends_documentation_fragment:
   - crhq.platform.read_only
 notes:
   - dpkg's database is read only when O(packages) names a package, systemctl runs only when O(units) names a
-    unit, a program of O(outputs) only when named, C(/proc/self/status) is read only with O(capabilities), and the
-    account files only with O(accounts) or O(homes).
+    unit, a program of O(outputs) only when named, C(/proc/self/status) is read only with O(capabilities),
+    C(/proc/meminfo) only with O(memory), and the account files only with O(accounts) or O(homes).
   - A role parses what O(contents) returns with the collection's filters (P(crhq.platform.key_value_changes#filter)
     for C(/etc/login.defs), for instance), not in long Jinja.
   - Only the standard library is needed on the managed host.
@@ -378,6 +384,11 @@ health:
   returned: always
   type: dict
   sample: {status: 200, msg: HTTP 200 OK}
+memtotal_mb:
+  description: With O(memory), the host's RAM in MiB (whole MiB, rounded down); V(null) otherwise.
+  returned: always
+  type: int
+  sample: 3923
 capabilities:
   description:
     - The capability names of the bounding set, sorted, lower case as C(capsh) prints them (C(cap_<number>) for one
@@ -397,8 +408,9 @@ from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible_collections.crhq.platform.plugins.module_utils import dpkg_status, systemd_units
 from ansible_collections.crhq.platform.plugins.module_utils.accounts import AccountsError, home_directories, read_accounts
 from ansible_collections.crhq.platform.plugins.module_utils.host_reads import (
-    OUTPUTS, CapabilityError, HealthError, PathError, UnitReadError, expand_patterns, health_target, read_bounding_set,
-    read_contents, read_database, read_health, read_listings, read_outputs, read_paths, read_units, relative_paths)
+    OUTPUTS, CapabilityError, HealthError, MemoryReadError, PathError, UnitReadError, expand_patterns, health_target,
+    read_bounding_set, read_contents, read_database, read_health, read_listings, read_memtotal_mb, read_outputs,
+    read_paths, read_units, relative_paths)
 from ansible_collections.crhq.platform.plugins.module_utils.ssh_reads import ARGUMENT_SPEC as SSH_ARGUMENT_SPEC
 from ansible_collections.crhq.platform.plugins.module_utils.ssh_reads import SshReadError, read_ssh
 from ansible_collections.crhq.platform.plugins.module_utils.sshd_listen import listen_facts
@@ -416,6 +428,7 @@ def main():
             get_checksum=dict(type="bool", default=True),
             units=dict(type="list", elements="str", default=[]),
             capabilities=dict(type="bool", default=False),
+            memory=dict(type="bool", default=False),
             accounts=dict(type="bool", default=False),
             homes=dict(type="bool", default=False),
             link_targets=dict(type="bool", default=False),
@@ -508,6 +521,12 @@ def main():
             capabilities = read_bounding_set()
         except CapabilityError as exc:
             module.fail_json(msg=str(exc))
+    memtotal_mb = None
+    if params["memory"]:
+        try:
+            memtotal_mb = read_memtotal_mb()
+        except MemoryReadError as exc:
+            module.fail_json(msg=str(exc))
     outputs = read_outputs(module, list(dict.fromkeys(params["outputs"])))
     ssh = {}
     if ssh_params is not None:
@@ -528,7 +547,7 @@ def main():
                      paths={"files": files + private_files, "missing": missing_paths + missing_private},
                      listings=listings,
                      units={"units": units, "settled": settled, "unsettled": unsettled}, contents=contents,
-                     capabilities=capabilities)
+                     capabilities=capabilities, memtotal_mb=memtotal_mb)
 
 
 if __name__ == "__main__":

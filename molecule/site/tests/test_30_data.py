@@ -165,3 +165,16 @@ def test_the_backup_timer_fires_and_a_snapshot_appears(host):
     finally:
         host.check_output("rm -rf %s && systemctl daemon-reload && systemctl restart crhq-backup.timer", dropin)
     assert "OnActiveSec" not in host.check_output("systemctl cat crhq-backup.timer")
+
+
+def test_the_memory_settings_are_shares_of_the_hosts_ram(host):
+    # the role reads the RAM itself (host_facts memory), not the hardware facts the site no longer gathers
+    ram_mb = int(host.check_output("awk '/^MemTotal:/ {print $2}' /proc/meminfo")) // 1024
+    expected = max(int(ram_mb * 0.25), 32)  # postgresql_shared_buffers_ratio's default
+    assert expected != 128, "PostgreSQL's own default would pass this test"
+    shown = host.check_output("runuser -u postgres -- psql -qAt -c "
+                              "\"select setting::bigint * 8 / 1024 from pg_settings where name = 'shared_buffers'\"")
+    assert int(shown) == expected
+    conf = host.check_output("cat /etc/postgresql/*/main/conf.d/50-crhq.conf")
+    assert "# memory, from %d MiB of RAM" % ram_mb in conf
+    assert "effective_cache_size = %dMB" % max(int(ram_mb * 0.5), 64) in conf

@@ -267,6 +267,17 @@ def test_an_unreadable_bounding_set_fails_with_the_file_named(capsys, monkeypatc
     assert out["failed"] and str(status) in out["msg"] and "CapBnd" in out["msg"], out
 
 
+def test_memory_is_read_only_when_asked(capsys, monkeypatch, tmp_path):
+    meminfo = tmp_path / "meminfo"
+    meminfo.write_text("MemTotal:        2097152 kB\nMemFree:  1 kB\n")
+    monkeypatch.setattr(host_reads, "MEMINFO", str(meminfo))
+    assert result(capsys, host_facts.main)["memtotal_mb"] is None
+    assert result(capsys, host_facts.main, memory=True)["memtotal_mb"] == 2048
+    meminfo.write_text("MemFree:  1 kB\n")
+    out = run_module(host_facts.main, capsys, memory=True)
+    assert out["failed"] and str(meminfo) in out["msg"] and "MemTotal" in out["msg"], out
+
+
 def test_contents_are_returned_whole_and_a_missing_file_is_null(capsys, tmp_path):
     (tmp_path / "login.defs").write_text("UMASK\t\t027\nENCRYPT_METHOD YESCRYPT\n")
     (tmp_path / "latin1").write_bytes(b"caf\xe9\n")
