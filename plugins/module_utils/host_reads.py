@@ -60,17 +60,21 @@ def parse_bounding_set(status_text):
     raise CapabilityError("no CapBnd line (a Linux /proc/<pid>/status has one)")
 
 
-def read_bounding_set(path=None):
-    """The capability bounding set of the process reading it (the module's, so the host's or the container's)."""
-    path = path or PROC_STATUS
+def _read_parsed(path, parse, error):
+    """parse(the text of `path`); a file that cannot be read, or a text `parse` refuses, raises `error` naming it."""
     try:
         text = read_text(path)
     except OSError as exc:
-        raise CapabilityError("cannot read %s: %s" % (path, exc.strerror or exc)) from None
+        raise error("cannot read %s: %s" % (path, exc.strerror or exc)) from None
     try:
-        return parse_bounding_set(text)
-    except CapabilityError as exc:
-        raise CapabilityError("%s: %s" % (path, exc)) from None
+        return parse(text)
+    except error as exc:
+        raise error("%s: %s" % (path, exc)) from None
+
+
+def read_bounding_set(path=None):
+    """The capability bounding set of the process reading it (the module's, so the host's or the container's)."""
+    return _read_parsed(path or PROC_STATUS, parse_bounding_set, CapabilityError)
 
 
 MEMINFO = "/proc/meminfo"
@@ -95,15 +99,7 @@ def parse_memtotal_mb(meminfo_text):
 
 def read_memtotal_mb(path=None):
     """The host's RAM in MiB, from /proc/meminfo (or `path`)."""
-    path = path or MEMINFO
-    try:
-        text = read_text(path)
-    except OSError as exc:
-        raise MemoryReadError("cannot read %s: %s" % (path, exc.strerror or exc)) from None
-    try:
-        return parse_memtotal_mb(text)
-    except MemoryReadError as exc:
-        raise MemoryReadError("%s: %s" % (path, exc)) from None
+    return _read_parsed(path or MEMINFO, parse_memtotal_mb, MemoryReadError)
 
 
 class PathError(Exception):
