@@ -60,6 +60,23 @@ def test_effective_sshd_settings_after_reboot(host):
     assert "ecdsa" not in host.check_output("sshd -T | grep -E '^(hostkeyalgorithms|kexalgorithms) '")
 
 
+def test_the_instance_host_name_survives_the_reboot(host, vm_ssh):
+    """scripts/vm named the VM crhq-vps; the instance role renamed it. After the reboot the kernel holds the new first
+    label (systemd set it from /etc/hostname at boot), the full name resolves through /etc/hosts without DNS, and
+    sudo meets no name it cannot resolve."""
+    site = host.ansible.get_variables()["instance_hostname"]
+    short = site.split(".")[0]
+    assert short != "crhq-vps", "the scenario's instance_hostname must differ from the VM's own name to test a rename"
+    assert host.file("/proc/sys/kernel/hostname").content_string.strip() == short
+    assert host.file("/etc/hostname").content_string == short + "\n"
+    assert host.check_output("hostname -f") == site
+    assert host.check_output("getent -s files hosts " + site).split() == ["127.0.1.1", site, short]
+    assert "crhq-vps" not in host.file("/etc/hosts").content_string
+    proc = vm_ssh("debian", command="sudo -n true && hostname")
+    assert proc.returncode == 0 and proc.stdout.strip() == short, proc.stderr
+    assert "unable to resolve" not in proc.stderr, proc.stderr
+
+
 @pytest.mark.parametrize("key,value", [
     ("kernel.kptr_restrict", 2), ("kernel.dmesg_restrict", 1), ("kernel.yama.ptrace_scope", 2),
     ("net.ipv4.conf.all.rp_filter", 1), ("net.ipv4.conf.all.accept_redirects", 0),
