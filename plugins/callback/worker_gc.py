@@ -19,7 +19,7 @@ description:
     the fork (Python's C(gc.freeze), documented for processes forked without exec). The worker's collector
     then walks only the objects the worker makes itself; the controller's own collection is not changed, and
     nothing is kept longer than the worker process, which ends with its task.
-  - It prints nothing and handles no event. What it saves grows with what the controller holds: on this
+  - It prints nothing and handles no event. What it saves grows with what the controller holds. On this
     collection's whole site re-run (C(scripts/bench site-rerun)) it took about 30% of the controller's processor
     time and a fifth of the wall time off while the roles looped over many files; on the shorter re-run of later
     releases (214 tasks) its saving is within the noise.
