@@ -2,8 +2,9 @@
 """The whole instance under the /proc a VM gets. On a VM or bare metal the hardening role mounts /proc with
 `hidepid=invisible` (each user sees only their own processes); a container's /proc is its engine's, so the role leaves
 it, and the vps scenario, which proves the mount on a real kernel, converges only the host roles and the instance role
-(the whole site under software emulation would take well over an hour). Here each container's /proc is remounted the
-way the role mounts a VM's (a container's /proc is a proc instance of its own: the machine's is untouched), every
+(the whole site under software emulation would take well over an hour). Here each container's /proc is remounted with
+the role's hidepid=invisible (without the role's gid= exception, which only lets members of its group, logind on a VM,
+see more; a container's /proc is a proc instance of its own: the machine's is untouched), every
 service of the instance is restarted under it, and the site must still serve through nginx TLS with the database
 answering, and a backup must complete. /proc is put back afterwards."""
 
